@@ -1,0 +1,17 @@
+/**
+ * The hub database: Kysely over SQLite (embedded default) or PostgreSQL, one set of migrations.
+ * @module
+ */
+export {
+  openDb,
+  migrateToLatest,
+  serializedTransaction,
+  nowIso,
+  redactUrl,
+  type HubDb,
+  type DialectName,
+  type OpenDbOptions,
+} from './connection.js';
+export { DbErrors } from './errors.js';
+export { isPostgres } from './column-types.js';
+export type * from './schema.js';

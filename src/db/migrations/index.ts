@@ -1,0 +1,11 @@
+/**
+ * The one ordered list of schema migrations, applied on start by both dialects. Append only: a
+ * migration that has run on a hub is never edited.
+ * @module
+ */
+import type { Migration } from 'kysely';
+import * as foundation from './0001-foundation.js';
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-foundation': foundation,
+};
