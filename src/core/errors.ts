@@ -96,10 +96,9 @@ export function errorDefinition(code: string): RegisteredError | undefined {
 
 /** True for an HdhError, optionally of one of the given codes. Works across duplicated module copies. */
 export function isHdhError(err: unknown, ...codes: string[]): err is HdhError {
-  if (!(err instanceof Error) || err.name !== 'HdhError' || typeof (err as HdhError).code !== 'string') {
-    return false;
-  }
-  return codes.length === 0 || codes.includes((err as HdhError).code);
+  if (!(err instanceof Error) || err.name !== 'HdhError') return false;
+  const code: unknown = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (codes.length === 0 || codes.includes(code));
 }
 
 export const CoreErrors = defineErrors({

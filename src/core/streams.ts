@@ -29,8 +29,9 @@ function isWebStream(body: unknown): body is WebReadableStream<Uint8Array> {
 /** Reads a whole body into memory: for small objects and tests only. */
 export async function readAll(body: BodySource): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of toReadable(body))
+  for await (const chunk of toReadable(body)) {
     chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  }
   return Buffer.concat(chunks);
 }
 

@@ -18,7 +18,7 @@ export interface HubDb {
   readonly dialect: DialectName;
   /** The URL with any password removed, for logs and reports. */
   readonly displayUrl: string;
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 export interface OpenDbOptions {
@@ -70,13 +70,7 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<HubDb>
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        // Sizes and counts are bigint in the schema; they fit a double (< 2^53) for any real hub.
-        oid === INT8_OID || oid === NUMERIC_OID
-          ? (v: string) => Number(v)
-          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
+    types: { getTypeParser: pgTypeParser as typeof pg.types.getTypeParser },
   });
   pool.on('error', () => {
     // An idle client lost its server; the next query reconnects or reports DB_UNAVAILABLE.
@@ -93,6 +87,13 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<HubDb>
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', displayUrl, close: () => db.destroy() };
+}
+
+// Sizes and counts are bigint in the schema; they fit a double (< 2^53) for any real hub.
+function pgTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
+  const builtin = pg.types.getTypeParser as (oid: number, format?: string) => (value: string) => unknown;
+  return builtin(oid, format);
 }
 
 export function redactUrl(url: string): string {
@@ -118,7 +119,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw DbErrors.DB_MIGRATION_FAILED(
-      `schema migration ${failed} failed: ${(error as Error).message ?? String(error)}`,
+      `schema migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
       {
         cause: error,
       },

@@ -17,7 +17,7 @@ export interface TestDb extends HubDb {
 
 export interface TestDialect {
   readonly name: DialectName;
-  open(): Promise<TestDb>;
+  readonly open: () => Promise<TestDb>;
 }
 
 async function postgresReachable(): Promise<boolean> {

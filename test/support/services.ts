@@ -14,7 +14,7 @@ const announced = new Set<string>();
  * HDH_TEST_REQUIRE_SERVICES=1, else prints one skip line (once per service and file) and resolves false.
  */
 export async function serviceAvailable(name: string, probe: () => Promise<boolean>): Promise<boolean> {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = await probe();
   } catch {

@@ -94,8 +94,9 @@ export function applyOverrides(doc: Record<string, unknown>, overrides: readonly
 
 function convert(schema: Schema, raw: string): unknown {
   const types = new Set<unknown>([schema['type']]);
-  if (Array.isArray(schema['anyOf']))
+  if (Array.isArray(schema['anyOf'])) {
     for (const v of schema['anyOf'] as Schema[]) types.add(typeof v['const']);
+  }
   if (types.has('integer') || types.has('number')) {
     const n = Number(raw);
     return raw.trim() !== '' && Number.isFinite(n) ? n : raw;

@@ -136,8 +136,9 @@ function describeUnion(path: string[], value: unknown): string {
   for (const seg of path) node = (node as Record<string, unknown> | undefined)?.[seg];
   const storeType =
     path.length >= 2 && path[0] === 'stores' && path.length <= 3 ? 'fs, s3, azure-blob or memory' : undefined;
-  if (storeType !== undefined && path[path.length - 1] === 'type')
+  if (storeType !== undefined && path[path.length - 1] === 'type') {
     return `must be one of ${storeType}, got ${JSON.stringify(node)}`;
+  }
   return `value ${JSON.stringify(node)} is not one of the allowed values`;
 }
 
