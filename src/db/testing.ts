@@ -5,6 +5,9 @@
  */
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openDb, type HubDb, type DialectName } from './connection.js';
 
 export const TEST_POSTGRES_URL =
@@ -56,9 +59,6 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
 export const sqliteDialect: TestDialect = {
   name: 'sqlite',
   open: async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'hdh-db-'));
     const url = `sqlite:${join(dir, 'hub.db')}`;
     const hub = await openDb(url);
