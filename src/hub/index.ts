@@ -1,0 +1,5 @@
+/**
+ * The hub: every component built from one home folder.
+ * @module
+ */
+export { openHub, withHub, type Hub, type OpenHubOptions } from './hub.js';
