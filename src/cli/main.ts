@@ -7,9 +7,6 @@ import { createOutput, reportError, type Output } from './output.js';
 import { createContext } from './context.js';
 import { COMMANDS } from './commands/index.js';
 
-/** A command's action returns its exit code (0 when omitted). */
-export type Action = (...args: never[]) => Promise<number | void>;
-
 export interface MainOptions {
   readonly out?: Output;
   readonly env?: Record<string, string | undefined>;
@@ -36,7 +33,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     });
   }
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -49,7 +49,7 @@ function cellText(v: unknown): string {
   if (v === undefined || v === null) return '-';
   if (v instanceof Date) return v.toISOString();
   if (typeof v === 'object') return JSON.stringify(v);
-  return String(v as string | number | boolean);
+  return String(v);
 }
 
 /** Prints an error the way the CLI promises and returns the exit code. */
@@ -57,8 +57,9 @@ export function reportError(out: Output, err: unknown): number {
   const e = toHdhError(err);
   out.stderr.write(`error ${e.code}: ${e.message}\n`);
   if (!isHdhError(err) || e.code === 'INTERNAL_ERROR') {
-    if (process.env['HDH_DEBUG'] === '1' && err instanceof Error && err.stack)
+    if (process.env['HDH_DEBUG'] === '1' && err instanceof Error && err.stack) {
       out.stderr.write(`${err.stack}\n`);
+    }
   }
   return 1;
 }

@@ -14,11 +14,11 @@ export const registerAudit: RegisterCommand = (program: Command, ctx, setExitCod
     .action(async (opts: { json?: boolean }) => {
       const result = await withHub({ home: ctx.home(), env: ctx.env }, (hub) => hub.audit.verify());
       if (opts.json) ctx.out.json(result);
-      else if (result.ok)
+      else if (result.ok) {
         ctx.out.line(
           `audit log intact: ${result.entries} entries, head #${result.headSeq} ${result.headHash}`,
         );
-      else {
+      } else {
         const bad = result.firstBad!;
         ctx.out.line(`audit log BROKEN at entry #${bad.seq} (${bad.id}): ${bad.reason}`);
         ctx.out.line(`${result.entries} entries before it verify.`);
