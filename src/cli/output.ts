@@ -48,8 +48,9 @@ export function formatTable(rows: readonly Record<string, unknown>[], columns?: 
 function cellText(v: unknown): string {
   if (v === undefined || v === null) return '-';
   if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
+  return JSON.stringify(v) ?? '-';
 }
 
 /** Prints an error the way the CLI promises and returns the exit code. */
