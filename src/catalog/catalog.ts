@@ -47,7 +47,9 @@ export class Catalog {
       .select('name')
       .where('name', '=', input.name)
       .executeTakeFirst();
-    if (existing) throw CatalogErrors.CATALOG_DATASET_EXISTS(`dataset "${input.name}" already exists`);
+    if (existing) {
+      throw CatalogErrors.CATALOG_DATASET_EXISTS(`dataset "${input.name}" already exists`);
+    }
     const now = new Date().toISOString();
     await trx
       .insertInto('datasets')
@@ -81,7 +83,9 @@ export class Catalog {
 
   async metadata(name: string, trx: Kysely<Database> = this.#db): Promise<DatasetMetadata> {
     const row = await trx.selectFrom('datasets').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!row) throw CatalogErrors.CATALOG_DATASET_NOT_FOUND(`no dataset "${name}" in the catalogue`);
+    if (!row) {
+      throw CatalogErrors.CATALOG_DATASET_NOT_FOUND(`no dataset "${name}" in the catalogue`);
+    }
     return toMetadata(row);
   }
 
@@ -135,10 +139,11 @@ export class Catalog {
             .where('dataset', '=', name)
             .where('version', '=', wanted)
             .executeTakeFirst();
-    if (!row)
+    if (!row) {
       throw CatalogErrors.CATALOG_VERSION_NOT_FOUND(
         `dataset "${name}" has no version ${wanted ?? '(none yet)'}`,
       );
+    }
     return toVersion(row);
   }
 
@@ -146,9 +151,15 @@ export class Catalog {
   async list(query: ListQuery = {}): Promise<Page<DatasetMetadata>> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     let q = this.#db.selectFrom('datasets').selectAll();
-    if (query.cursor !== undefined) q = q.where('name', '>', decodeCursor(query.cursor));
-    if (query.dataClass !== undefined) q = q.where('class', '=', query.dataClass);
-    if (query.theme !== undefined) q = q.where('themes', 'like', `%${JSON.stringify(query.theme)}%`);
+    if (query.cursor !== undefined) {
+      q = q.where('name', '>', decodeCursor(query.cursor));
+    }
+    if (query.dataClass !== undefined) {
+      q = q.where('class', '=', query.dataClass);
+    }
+    if (query.theme !== undefined) {
+      q = q.where('themes', 'like', `%${JSON.stringify(query.theme)}%`);
+    }
     for (const word of (query.q ?? '').toLowerCase().split(/\s+/).filter(Boolean)) {
       const like = `%${word.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
       q = q.where((eb) =>
@@ -175,7 +186,9 @@ export class Catalog {
     for (;;) {
       const page = await this.list({ limit: 200, ...(cursor !== undefined ? { cursor } : {}) });
       yield* page.items;
-      if (page.nextCursor === undefined) return;
+      if (page.nextCursor === undefined) {
+        return;
+      }
       cursor = page.nextCursor;
     }
   }
@@ -298,7 +311,9 @@ function toVersion(row: Selectable<DatasetVersionsTable>): DatasetVersion {
 }
 
 function parseList(text: string | null): string[] {
-  if (!text) return [];
+  if (!text) {
+    return [];
+  }
   const v: unknown = JSON.parse(text);
   return Array.isArray(v) ? v.map(String) : [];
 }
@@ -312,13 +327,21 @@ function decodeCursor(cursor: string): string {
 }
 
 function minIso(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
+  if (a === undefined) {
+    return b;
+  }
+  if (b === undefined) {
+    return a;
+  }
   return a < b ? a : b;
 }
 
 function maxIso(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
+  if (a === undefined) {
+    return b;
+  }
+  if (b === undefined) {
+    return a;
+  }
   return a > b ? a : b;
 }

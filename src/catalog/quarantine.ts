@@ -45,7 +45,9 @@ export class QuarantineRegister {
   }
 
   async add(entries: readonly NewQuarantineEntry[], trx: Kysely<Database> = this.#db): Promise<string[]> {
-    if (entries.length === 0) return [];
+    if (entries.length === 0) {
+      return [];
+    }
     const now = new Date().toISOString();
     const rows = entries.map((e) => ({
       id: e.id ?? newId('q'),
@@ -65,11 +67,12 @@ export class QuarantineRegister {
       resolution: null,
     }));
     // Stay well under both dialects' bound-parameter limits.
-    for (let i = 0; i < rows.length; i += 500)
+    for (let i = 0; i < rows.length; i += 500) {
       await trx
         .insertInto('quarantine')
         .values(rows.slice(i, i + 500))
         .execute();
+    }
     return rows.map((r) => r.id);
   }
 
@@ -79,9 +82,15 @@ export class QuarantineRegister {
   ): Promise<Page<QuarantineEntry>> {
     const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
     let q = this.#db.selectFrom('quarantine').selectAll().where('dataset', '=', dataset);
-    if (query.status !== undefined) q = q.where('status', '=', query.status);
-    if (query.code !== undefined) q = q.where('code', '=', query.code);
-    if (query.cursor !== undefined) q = q.where('id', '>', query.cursor);
+    if (query.status !== undefined) {
+      q = q.where('status', '=', query.status);
+    }
+    if (query.code !== undefined) {
+      q = q.where('code', '=', query.code);
+    }
+    if (query.cursor !== undefined) {
+      q = q.where('id', '>', query.cursor);
+    }
     const rows = await q
       .orderBy('id')
       .limit(limit + 1)
@@ -107,8 +116,9 @@ export class QuarantineRegister {
       .where('dataset', '=', dataset)
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row)
+    if (!row) {
       throw CatalogErrors.QUARANTINE_NOT_FOUND(`no quarantined record "${id}" in dataset "${dataset}"`);
+    }
     return toEntry(row);
   }
 
