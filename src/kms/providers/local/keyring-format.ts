@@ -1,5 +1,5 @@
 /**
- * The keyring file (format `hdh-keyring`, version 1), documented in docs/formats/keyring.md:
+ * The keyring file (format `hdh-keyring`, version 1). This comment is its specification:
  *
  * ```json
  * {
