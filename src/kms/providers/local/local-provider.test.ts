@@ -101,6 +101,12 @@ describe('local keyring file', () => {
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 
+  it('says which folder is missing when the keyring cannot be created', async () => {
+    const err = await initLocalKeyring(join(dir, 'nope', 'k.json'), PASSPHRASE).catch((e: unknown) => e);
+    expect(isHdhError(err, 'INPUT_NOT_FOUND')).toBe(true);
+    expect((err as Error).message).toContain(join(dir, 'nope'));
+  });
+
   it('refuses a short passphrase', async () => {
     expect(await codeOf(initLocalKeyring(join(dir, 'short.json'), 'short', 'argon2id', { cost: FAST }))).toBe(
       'INPUT_INVALID',

@@ -10,7 +10,8 @@
  * @module
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CoreErrors } from '../../../core/index.js';
 import { KmsErrors } from '../../errors.js';
 import {
@@ -86,6 +87,14 @@ export async function initLocalKeyring(
   options: NewKeyringOptions = {},
 ): Promise<{ readonly file: string; readonly masterKeyId: string }> {
   checkNewPassphrase(passphrase);
+  if (
+    !(await stat(dirname(file)).then(
+      (st) => st.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw CoreErrors.INPUT_NOT_FOUND(`cannot create keyring ${file}: folder ${dirname(file)} does not exist`);
+  }
   const params = newKdfParams(kdf, options.cost);
   const keys = await deriveKeyringKeys(params, passphrase);
   const masterKeyId = newMasterKeyId();
