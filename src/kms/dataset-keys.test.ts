@@ -22,7 +22,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (err) {
-    if (isHdhError(err)) return err.code;
+    if (isHdhError(err)) {
+      return err.code;
+    }
     throw err;
   }
   return 'no error';
@@ -98,7 +100,9 @@ describe.each(cases)('dataset keys on $label', ({ dialect, factory }) => {
   });
 
   afterAll(async () => {
-    for (const p of opened) await p.close();
+    for (const p of opened) {
+      await p.close();
+    }
     await hub.close();
     await store.cleanup();
   });
@@ -248,7 +252,9 @@ describe.each(cases)('dataset keys on $label', ({ dialect, factory }) => {
 
     // Another process, cold: every key and the signing key come back under the new master key.
     const cold = await sibling();
-    for (const [keyId, key] of before) expect(Buffer.from(await cold.resolve(keyId))).toEqual(key);
+    for (const [keyId, key] of before) {
+      expect(Buffer.from(await cold.resolve(keyId))).toEqual(key);
+    }
     const reloaded = await HubSigner.load(hub, opened[opened.length - 1]!);
     expect(reloaded.kid).toBe(signer.kid);
     await verifyDetached(oldSignature, payload, reloaded.publicJwk);
@@ -308,7 +314,9 @@ describe.each(cases)('dataset keys on $label', ({ dialect, factory }) => {
       .execute();
     expect(new Set(rows.map((r) => r.master_key_id))).toEqual(new Set([result.current]));
     const cold = await sibling();
-    for (const k of created) expect(Buffer.from(await cold.resolve(k.keyId))).toEqual(Buffer.from(k.key));
+    for (const k of created) {
+      expect(Buffer.from(await cold.resolve(k.keyId))).toEqual(Buffer.from(k.key));
+    }
   });
 
   it('reports status per dataset with the provider description', async () => {
@@ -327,7 +335,9 @@ describe.each(cases)('dataset keys on $label', ({ dialect, factory }) => {
     const small = new DatasetKeys(hub, provider, { cacheSize: 2 });
     const ids = await Promise.all(['cohort-a', 'cohort-b', 'survivor'].map((d) => keys.current(d)));
     for (let round = 0; round < 2; round++) {
-      for (const k of ids) expect(Buffer.from(await small.resolve(k.keyId))).toEqual(Buffer.from(k.key));
+      for (const k of ids) {
+        expect(Buffer.from(await small.resolve(k.keyId))).toEqual(Buffer.from(k.key));
+      }
     }
   });
 });

@@ -177,7 +177,9 @@ export class DatasetKeys {
       .where('state', '=', 'active')
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
-    if (existing !== undefined) return existing.key_id;
+    if (existing !== undefined) {
+      return existing.key_id;
+    }
     const created = await serializedTransaction(this.#hub, KMS_WRAP_LOCK, async (trx) => {
       const rows = await trx
         .selectFrom('dataset_keys')
@@ -186,7 +188,9 @@ export class DatasetKeys {
         .orderBy('created_at', 'desc')
         .execute();
       const active = rows.find((r) => r.state === 'active');
-      if (active !== undefined) return { keyId: active.key_id, key: undefined };
+      if (active !== undefined) {
+        return { keyId: active.key_id, key: undefined };
+      }
       const destroyed = rows[0];
       if (destroyed !== undefined) {
         // Fail closed: a shredded dataset takes no new data under a fresh key by accident.
@@ -215,7 +219,9 @@ export class DatasetKeys {
       return { keyId, key };
     });
     // Cached only once committed: a rolled-back insert must not leave a key nobody can resolve.
-    if (created.key !== undefined) this.#remember(created.keyId, dataset, created.key);
+    if (created.key !== undefined) {
+      this.#remember(created.keyId, dataset, created.key);
+    }
     return created.keyId;
   }
 
@@ -287,9 +293,13 @@ export class DatasetKeys {
       key = Buffer.from(await this.#provider.unwrap(wrappedOf(row), options));
     } catch (err) {
       // A rotation may have re-wrapped the row and retired the master key since we read it.
-      if (!isHdhError(err, 'KMS_MASTER_KEY_RETIRED', 'KMS_KEY_NOT_FOUND')) throw err;
+      if (!isHdhError(err, 'KMS_MASTER_KEY_RETIRED', 'KMS_KEY_NOT_FOUND')) {
+        throw err;
+      }
       const again = check(await this.#readRow(keyId));
-      if (again.master_key_id === row.master_key_id) throw err;
+      if (again.master_key_id === row.master_key_id) {
+        throw err;
+      }
       key = Buffer.from(await this.#provider.unwrap(wrappedOf(again), options));
       row = again;
     }
@@ -328,7 +338,9 @@ export class DatasetKeys {
         rewrapped += await this.#rewrapBatch(batch, current, options);
         continue;
       }
-      if (await rewrapSigningKey(this.#hub, provider, current, options)) signingKeyRewrapped = true;
+      if (await rewrapSigningKey(this.#hub, provider, current, options)) {
+        signingKeyRewrapped = true;
+      }
       retired = await this.#retireIfClear(current, options);
     }
     return { previous: retired, current, rewrapped, signingKeyRewrapped, resumed };
@@ -391,9 +403,13 @@ export class DatasetKeys {
         .where('wrapped', 'is not', null)
         .where('master_key_id', '!=', current)
         .executeTakeFirstOrThrow();
-      if (left.n > 0) return undefined;
+      if (left.n > 0) {
+        return undefined;
+      }
       const signing = await signingKeyInfo({ db: trx, dialect: this.#hub.dialect });
-      if (signing !== undefined && signing.masterKeyId !== current) return undefined;
+      if (signing !== undefined && signing.masterKeyId !== current) {
+        return undefined;
+      }
       const info = await this.#provider.describe(options);
       if (info.activeMasterKeyId !== current) {
         throw KmsErrors.KMS_ROTATION_CONFLICT(
@@ -401,7 +417,9 @@ export class DatasetKeys {
         );
       }
       const retire = info.masterKeys.filter((k) => k.state === 'previous').map((k) => k.id);
-      for (const id of retire) await this.#provider.retireMasterKey(id, options);
+      for (const id of retire) {
+        await this.#provider.retireMasterKey(id, options);
+      }
       return retire;
     });
   }
@@ -416,7 +434,9 @@ export class DatasetKeys {
   async shred(dataset: string, actor: string, options: KeyOpOptions = {}): Promise<ShredResult> {
     checkAborted(options.signal);
     checkDataset(dataset);
-    if (actor.trim() === '') throw CoreErrors.INPUT_INVALID('shred needs the actor who destroys the key');
+    if (actor.trim() === '') {
+      throw CoreErrors.INPUT_INVALID('shred needs the actor who destroys the key');
+    }
     const sqlite = this.#hub.dialect === 'sqlite';
     const result = await serializedTransaction(this.#hub, KMS_WRAP_LOCK, async (trx) => {
       const rows = await trx
@@ -425,10 +445,14 @@ export class DatasetKeys {
         .where('dataset', '=', dataset)
         .orderBy('key_id')
         .execute();
-      if (rows.length === 0) throw KmsErrors.KMS_KEY_NOT_FOUND(`dataset ${dataset} has no key to shred`);
+      if (rows.length === 0) {
+        throw KmsErrors.KMS_KEY_NOT_FOUND(`dataset ${dataset} has no key to shred`);
+      }
       const live = rows.filter((r) => r.wrapped !== null);
       // SQLite would otherwise leave the old bytes in freed page space.
-      if (sqlite) await sql`pragma secure_delete = on`.execute(trx);
+      if (sqlite) {
+        await sql`pragma secure_delete = on`.execute(trx);
+      }
       const at = new Date().toISOString();
       for (const row of live) {
         await trx

@@ -86,7 +86,9 @@ export async function createKeyProvider(
     );
   }
   const typed = await prompt(`Passphrase for keyring ${file}: `);
-  if (typed === '') throw KmsErrors.KMS_PASSPHRASE_MISSING(`no passphrase typed for keyring ${file}`);
+  if (typed === '') {
+    throw KmsErrors.KMS_PASSPHRASE_MISSING(`no passphrase typed for keyring ${file}`);
+  }
   return LocalKeyProvider.open({
     file,
     passphrase: typed,

@@ -67,11 +67,15 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** The creation time carried in the first 10 characters of a core `newId` (after its prefix). */
 export function timeOfId(id: string): Date | undefined {
   const body = id.slice(id.indexOf('_') + 1);
-  if (body.length < 10) return undefined;
+  if (body.length < 10) {
+    return undefined;
+  }
   let ms = 0;
   for (const c of body.slice(0, 10)) {
     const digit = CROCKFORD.indexOf(c);
-    if (digit < 0) return undefined;
+    if (digit < 0) {
+      return undefined;
+    }
     ms = ms * 32 + digit;
   }
   return new Date(ms);

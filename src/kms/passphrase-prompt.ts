@@ -34,8 +34,11 @@ export function readSecretLine(
       input.setRawMode?.(false);
       input.pause();
       output.write('\n');
-      if (err === undefined) resolvePromise(typed.join(''));
-      else reject(err);
+      if (err === undefined) {
+        resolvePromise(typed.join(''));
+      } else {
+        reject(err);
+      }
     };
     const onData = (chunk: string | Buffer): void => {
       for (const ch of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
@@ -51,8 +54,11 @@ export function readSecretLine(
           finish(KmsErrors.KMS_PASSPHRASE_MISSING('no passphrase typed (end of input)'));
           return;
         }
-        if (ch === '\u007f' || ch === '\b') typed.pop();
-        else if (ch >= ' ') typed.push(ch);
+        if (ch === '\u007f' || ch === '\b') {
+          typed.pop();
+        } else if (ch >= ' ') {
+          typed.push(ch);
+        }
       }
     };
     const onEnd = (): void => {
@@ -67,6 +73,8 @@ export function readSecretLine(
 
 /** A prompt on this process's terminal (stdin, question on stderr); undefined when stdin is not a terminal. */
 export function terminalPrompt(): PassphrasePrompt | undefined {
-  if (!process.stdin.isTTY) return undefined;
+  if (!process.stdin.isTTY) {
+    return undefined;
+  }
   return (question) => readSecretLine(question, { input: process.stdin, output: process.stderr });
 }

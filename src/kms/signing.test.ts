@@ -16,7 +16,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (err) {
-    if (isHdhError(err)) return err.code;
+    if (isHdhError(err)) {
+      return err.code;
+    }
     throw err;
   }
   return 'no error';

@@ -105,7 +105,9 @@ export async function signingKeyInfo(
   hub: HubDbHandle,
 ): Promise<{ readonly kid: string; readonly masterKeyId: string; readonly createdAt: string } | undefined> {
   const found = await readStored(hub.db);
-  if (found === undefined) return undefined;
+  if (found === undefined) {
+    return undefined;
+  }
   const { kid, wrapped, createdAt } = found.stored;
   return { kid, masterKeyId: wrapped.masterKeyId, createdAt };
 }
@@ -121,7 +123,9 @@ export async function rewrapSigningKey(
   options: KeyOpOptions = {},
 ): Promise<boolean> {
   const found = await readStored(hub.db);
-  if (found === undefined || found.stored.wrapped.masterKeyId === masterKeyId) return false;
+  if (found === undefined || found.stored.wrapped.masterKeyId === masterKeyId) {
+    return false;
+  }
   const der = Buffer.from(await provider.unwrap(toWrapped(found.stored), options));
   let wrapped: WrappedKey;
   try {
@@ -171,7 +175,9 @@ export class HubSigner {
     let found = await readStored(hub.db);
     if (found === undefined) {
       await serializedTransaction(hub, KMS_WRAP_LOCK, async (trx) => {
-        if ((await readStored(trx)) !== undefined) return;
+        if ((await readStored(trx)) !== undefined) {
+          return;
+        }
         const { privateKey } = generateKeyPairSync('ed25519');
         const der = privateKey.export({ format: 'der', type: 'pkcs8' });
         let wrapped: WrappedKey;
@@ -266,7 +272,9 @@ export async function verifyDetached(
   }
   if (expectedPublicJwk !== undefined) {
     const expected = await calculateJwkThumbprint({ ...expectedPublicJwk });
-    if (expected !== kid) invalid(`signed by key ${kid}, not by the expected key ${expected}`);
+    if (expected !== kid) {
+      invalid(`signed by key ${kid}, not by the expected key ${expected}`);
+    }
   }
   try {
     const key = await importJWK({ ...publicJwk }, 'EdDSA');

@@ -26,7 +26,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (err) {
-    if (isHdhError(err)) return err.code;
+    if (isHdhError(err)) {
+      return err.code;
+    }
     throw err;
   }
   return 'no error';
@@ -60,7 +62,9 @@ export function runKeyProviderConformance(options: KeyProviderConformanceOptions
     });
 
     afterAll(async () => {
-      for (const p of opened) await p.close();
+      for (const p of opened) {
+        await p.close();
+      }
       await options.cleanup?.();
     });
 

@@ -50,7 +50,9 @@ export function softHsmTestConfig(): SoftHsmTestConfig {
  */
 export async function softHsmAvailable(config: SoftHsmTestConfig): Promise<boolean> {
   return serviceAvailable(`SoftHSM2 token "${config.tokenLabel}" (test/servers/softhsm.sh start)`, () => {
-    if (!existsSync(config.library) || !existsSync(config.conf)) return Promise.resolve(false);
+    if (!existsSync(config.library) || !existsSync(config.conf)) {
+      return Promise.resolve(false);
+    }
     const lease = acquireLibrary(config.library);
     try {
       lease.findToken(config.tokenLabel);
@@ -84,7 +86,9 @@ export function findByLabelPrefix(pk: pkcs11js.PKCS11, session: Handle, prefix: 
   try {
     for (;;) {
       const batch = pk.C_FindObjects(session, 64);
-      if (batch.length === 0) break;
+      if (batch.length === 0) {
+        break;
+      }
       all.push(...batch);
     }
   } finally {
@@ -99,6 +103,8 @@ export function findByLabelPrefix(pk: pkcs11js.PKCS11, session: Handle, prefix: 
 /** Destroys every token object whose label starts with `prefix` (test clean-up). */
 export function destroyTestObjects(config: SoftHsmTestConfig, prefix: string): void {
   withTestSession(config, (pk, session) => {
-    for (const h of findByLabelPrefix(pk, session, prefix)) pk.C_DestroyObject(session, h);
+    for (const h of findByLabelPrefix(pk, session, prefix)) {
+      pk.C_DestroyObject(session, h);
+    }
   });
 }

@@ -39,9 +39,13 @@ export function devPassphraseFile(home: string): string {
 export async function readDevPassphrase(home: string): Promise<string | undefined> {
   const file = devPassphraseFile(home);
   const text = await readPrivateFile(file, 'development passphrase file');
-  if (text === undefined) return undefined;
+  if (text === undefined) {
+    return undefined;
+  }
   const passphrase = text.replace(/\r?\n$/, '');
-  if (passphrase === '') throw KmsErrors.KMS_KEYRING_CORRUPT(`development passphrase file ${file} is empty`);
+  if (passphrase === '') {
+    throw KmsErrors.KMS_KEYRING_CORRUPT(`development passphrase file ${file} is empty`);
+  }
   return passphrase;
 }
 

@@ -64,17 +64,27 @@ export function newKdfParams(alg: KdfName, cost: KdfCost = {}): KdfParams {
 
 function pickDefined<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};
-  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  for (const k of keys) {
+    if (obj[k] !== undefined) {
+      out[k] = obj[k];
+    }
+  }
   return out;
 }
 
 /** Returns the reason `params` is unacceptable, or undefined when it is fine. */
 export function kdfParamsProblem(params: unknown): string | undefined {
-  if (typeof params !== 'object' || params === null) return 'kdf is not an object';
+  if (typeof params !== 'object' || params === null) {
+    return 'kdf is not an object';
+  }
   const p = params as Record<string, unknown>;
-  if (typeof p['salt'] !== 'string') return 'kdf.salt is missing';
+  if (typeof p['salt'] !== 'string') {
+    return 'kdf.salt is missing';
+  }
   const salt = Buffer.from(p['salt'], 'base64');
-  if (salt.length < 16 || salt.length > 64) return 'kdf.salt must be 16–64 bytes';
+  if (salt.length < 16 || salt.length > 64) {
+    return 'kdf.salt must be 16–64 bytes';
+  }
   const int = (k: string, min: number, max: number): string | undefined => {
     const v = p[k];
     return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
@@ -86,10 +96,16 @@ export function kdfParamsProblem(params: unknown): string | undefined {
   }
   if (p['alg'] === 'scrypt') {
     const n = int('N', 1024, 1 << 22) ?? int('r', 1, 32) ?? int('p', 1, 16);
-    if (n !== undefined) return n;
+    if (n !== undefined) {
+      return n;
+    }
     const N = p['N'] as number;
-    if ((N & (N - 1)) !== 0) return 'kdf.N must be a power of two';
-    if (128 * N * (p['r'] as number) > 2 ** 31) return 'kdf.N × kdf.r needs more than 2 GiB';
+    if ((N & (N - 1)) !== 0) {
+      return 'kdf.N must be a power of two';
+    }
+    if (128 * N * (p['r'] as number) > 2 ** 31) {
+      return 'kdf.N × kdf.r needs more than 2 GiB';
+    }
     return undefined;
   }
   return `kdf.alg ${JSON.stringify(p['alg'])} is not argon2id or scrypt`;
@@ -142,8 +158,11 @@ export function passphraseCheck(keys: KeyringKeys): Buffer {
 function scryptAsync(secret: Buffer, salt: Buffer, len: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scryptCb(secret, salt, len, options, (err, key) => {
-      if (err) reject(err);
-      else resolve(key);
+      if (err) {
+        reject(err);
+      } else {
+        resolve(key);
+      }
     });
   });
 }

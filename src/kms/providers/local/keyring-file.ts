@@ -16,7 +16,9 @@ export const PRIVATE_MODE = 0o600;
  * mode bits and relies on the ACL of the hub home.
  */
 export async function checkPrivateFile(file: string, what: string): Promise<void> {
-  if (process.platform === 'win32') return;
+  if (process.platform === 'win32') {
+    return;
+  }
   const st = await stat(file);
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
@@ -32,7 +34,9 @@ export async function readPrivateFile(file: string, what: string): Promise<strin
     await checkPrivateFile(file, what);
     return await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
     throw err;
   }
 }
@@ -48,7 +52,9 @@ export async function fileStamp(file: string): Promise<string | undefined> {
     const st = await stat(file, { bigint: true });
     return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
     throw err;
   }
 }
@@ -71,7 +77,9 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promi
       await handle.close();
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw err;
+      }
     }
     const age = await stat(lock).then(
       (st) => Date.now() - st.mtimeMs,

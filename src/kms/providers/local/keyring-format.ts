@@ -83,25 +83,37 @@ export function parseKeyringFile(text: string, file: string): KeyringFile {
     throw KmsErrors.KMS_KEYRING_CORRUPT(`keyring ${file} is not JSON: ${(err as Error).message}`);
   }
   const problem = keyringFileProblem(value);
-  if (problem !== undefined) throw KmsErrors.KMS_KEYRING_CORRUPT(`keyring ${file}: ${problem}`);
+  if (problem !== undefined) {
+    throw KmsErrors.KMS_KEYRING_CORRUPT(`keyring ${file}: ${problem}`);
+  }
   return value as KeyringFile;
 }
 
 function keyringFileProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return 'not a JSON object';
+  if (typeof value !== 'object' || value === null) {
+    return 'not a JSON object';
+  }
   const v = value as Record<string, unknown>;
-  if (v['format'] !== KEYRING_FORMAT) return `format is not "${KEYRING_FORMAT}"`;
+  if (v['format'] !== KEYRING_FORMAT) {
+    return `format is not "${KEYRING_FORMAT}"`;
+  }
   if (v['version'] !== KEYRING_VERSION) {
     return `version ${JSON.stringify(v['version'])} is not supported (this hdh reads version ${KEYRING_VERSION})`;
   }
   const kdf = kdfParamsProblem(v['kdf']);
-  if (kdf !== undefined) return kdf;
+  if (kdf !== undefined) {
+    return kdf;
+  }
   if (typeof v['check'] !== 'string' || Buffer.from(v['check'], 'base64').length !== 32) {
     return 'check must be 32 bytes of base64';
   }
   const sealed = v['sealed'] as Record<string, unknown> | undefined;
-  if (typeof sealed !== 'object' || sealed === null) return 'sealed is missing';
-  if (sealed['alg'] !== 'AES-256-GCM') return 'sealed.alg is not AES-256-GCM';
+  if (typeof sealed !== 'object' || sealed === null) {
+    return 'sealed is missing';
+  }
+  if (sealed['alg'] !== 'AES-256-GCM') {
+    return 'sealed.alg is not AES-256-GCM';
+  }
   if (typeof sealed['nonce'] !== 'string' || Buffer.from(sealed['nonce'], 'base64').length !== 12) {
     return 'sealed.nonce must be 12 bytes of base64';
   }
@@ -208,7 +220,9 @@ function fromContents(value: unknown, file: string): Keyring {
       corrupt(`masterKeys[${i}].state is invalid`);
     }
     const key = typeof m['key'] === 'string' ? Buffer.from(m['key'], 'base64') : undefined;
-    if (state !== 'retired' && key?.length !== 32) corrupt(`masterKeys[${i}] lacks its 32-byte key`);
+    if (state !== 'retired' && key?.length !== 32) {
+      corrupt(`masterKeys[${i}] lacks its 32-byte key`);
+    }
     masterKeys.push({
       id: m['id'] as string,
       createdAt: new Date(m['createdAt'] as string),
@@ -227,7 +241,9 @@ function fromContents(value: unknown, file: string): Keyring {
     if (typeof h['name'] !== 'string' || typeof h['id'] !== 'string' || typeof h['createdAt'] !== 'string') {
       corrupt(`hmacKeys[${i}] lacks name, id or createdAt`);
     }
-    if (key?.length !== 32) corrupt(`hmacKeys[${i}] lacks its 32-byte key`);
+    if (key?.length !== 32) {
+      corrupt(`hmacKeys[${i}] lacks its 32-byte key`);
+    }
     hmacKeys.set(h['name'] as string, {
       name: h['name'] as string,
       id: h['id'] as string,
@@ -240,6 +256,10 @@ function fromContents(value: unknown, file: string): Keyring {
 
 /** Overwrites every key buffer with zeros (on close, or when a newer copy replaces this one). */
 export function wipeKeyring(keyring: Keyring): void {
-  for (const k of keyring.masterKeys) k.key?.fill(0);
-  for (const k of keyring.hmacKeys.values()) k.key.fill(0);
+  for (const k of keyring.masterKeys) {
+    k.key?.fill(0);
+  }
+  for (const k of keyring.hmacKeys.values()) {
+    k.key.fill(0);
+  }
 }

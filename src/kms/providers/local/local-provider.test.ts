@@ -25,7 +25,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (err) {
-    if (isHdhError(err)) return err.code;
+    if (isHdhError(err)) {
+      return err.code;
+    }
     throw err;
   }
   return 'no error';
@@ -37,7 +39,9 @@ runKeyProviderConformance({
   name: 'local',
   create: async (store) => {
     const file = join(conformanceDir, `${store}.json`);
-    if (!existsSync(file)) await initLocalKeyring(file, PASSPHRASE, 'argon2id', { cost: FAST });
+    if (!existsSync(file)) {
+      await initLocalKeyring(file, PASSPHRASE, 'argon2id', { cost: FAST });
+    }
     return LocalKeyProvider.open({ file, passphrase: PASSPHRASE });
   },
   cleanup: () => rm(conformanceDir, { recursive: true, force: true }),

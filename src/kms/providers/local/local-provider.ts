@@ -179,7 +179,9 @@ export class LocalKeyProvider implements KeyProvider {
 
   /** Reads the file again if another process (or this one) replaced it since the last read. */
   async #refresh(): Promise<void> {
-    if ((await fileStamp(this.file)) !== this.#stamp) await this.#reload();
+    if ((await fileStamp(this.file)) !== this.#stamp) {
+      await this.#reload();
+    }
   }
 
   async #reload(): Promise<void> {
@@ -193,11 +195,17 @@ export class LocalKeyProvider implements KeyProvider {
     const parsed = parseKeyringFile(text, this.file);
     let keys = this.#keys as KeyringKeys | undefined;
     const sameKdf = this.#kdf !== undefined && canonicalHeader(this.#kdf).equals(canonicalHeader(parsed.kdf));
-    if (keys === undefined || !sameKdf) keys = await deriveKeyringKeys(parsed.kdf, this.#passphrase);
+    if (keys === undefined || !sameKdf) {
+      keys = await deriveKeyringKeys(parsed.kdf, this.#passphrase);
+    }
     const keyring = openKeyring(parsed, keys, this.file);
     this.#assertOpen();
-    if (this.#keys !== undefined && this.#keys !== keys) wipeKeys(this.#keys);
-    if (this.#keyring !== undefined) wipeKeyring(this.#keyring);
+    if (this.#keys !== undefined && this.#keys !== keys) {
+      wipeKeys(this.#keys);
+    }
+    if (this.#keyring !== undefined) {
+      wipeKeyring(this.#keyring);
+    }
     this.#kdf = parsed.kdf;
     this.#keys = keys;
     this.#keyring = keyring;
@@ -232,7 +240,9 @@ export class LocalKeyProvider implements KeyProvider {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw KmsErrors.KMS_PROVIDER_CLOSED(`keyring ${this.file} was closed`);
+    if (this.#closed) {
+      throw KmsErrors.KMS_PROVIDER_CLOSED(`keyring ${this.file} was closed`);
+    }
   }
 
   #active(): MasterKeyRecord {
@@ -283,7 +293,9 @@ export class LocalKeyProvider implements KeyProvider {
     checkKeyName(keyName);
     this.#assertOpen();
     const known = this.#keyring.hmacKeys.get(keyName);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      return known;
+    }
     await this.#change((keyring) => {
       if (!keyring.hmacKeys.has(keyName)) {
         keyring.hmacKeys.set(keyName, {
@@ -313,7 +325,11 @@ export class LocalKeyProvider implements KeyProvider {
   async createMasterKey(options: KeyOpOptions = {}): Promise<MasterKeyInfo> {
     checkAborted(options.signal);
     const created = await this.#change((keyring) => {
-      for (const k of keyring.masterKeys) if (k.state === 'active') k.state = 'previous';
+      for (const k of keyring.masterKeys) {
+        if (k.state === 'active') {
+          k.state = 'previous';
+        }
+      }
       const record: MasterKeyRecord = {
         id: newMasterKeyId(),
         createdAt: new Date(),
@@ -330,13 +346,17 @@ export class LocalKeyProvider implements KeyProvider {
     checkAborted(options.signal);
     await this.#change((keyring) => {
       const key = keyring.masterKeys.find((k) => k.id === id);
-      if (key === undefined) throw KmsErrors.KMS_KEY_NOT_FOUND(`no master key ${id} in keyring ${this.file}`);
+      if (key === undefined) {
+        throw KmsErrors.KMS_KEY_NOT_FOUND(`no master key ${id} in keyring ${this.file}`);
+      }
       if (key.state === 'active') {
         throw KmsErrors.KMS_MASTER_KEY_ACTIVE(
           `master key ${id} is the active key of keyring ${this.file}; rotate before retiring it`,
         );
       }
-      if (key.state === 'retired') return;
+      if (key.state === 'retired') {
+        return;
+      }
       key.key?.fill(0);
       delete key.key;
       key.state = 'retired';
@@ -398,7 +418,9 @@ export class LocalKeyProvider implements KeyProvider {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed) {
+      return;
+    }
     await this.#changes;
     this.#closed = true;
     wipeKeyring(this.#keyring);

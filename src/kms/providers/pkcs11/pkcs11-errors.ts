@@ -9,14 +9,20 @@ import { KmsErrors } from '../../errors.js';
 
 const NAMES = new Map<number, string>();
 for (const [name, value] of Object.entries(pkcs11js)) {
-  if (name.startsWith('CKR_') && typeof value === 'number' && !NAMES.has(value)) NAMES.set(value, name);
+  if (name.startsWith('CKR_') && typeof value === 'number' && !NAMES.has(value)) {
+    NAMES.set(value, name);
+  }
 }
 
 /** The CKR_… name of a PKCS#11 failure, or undefined for anything else. */
 export function ckrName(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
+  if (!(err instanceof Error)) {
+    return undefined;
+  }
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'number' && NAMES.has(code)) return NAMES.get(code);
+  if (typeof code === 'number' && NAMES.has(code)) {
+    return NAMES.get(code);
+  }
   return /^CKR_[A-Z_]+/.exec(err.message)?.[0];
 }
 
@@ -45,10 +51,16 @@ const UNAVAILABLE = [
 
 /** The HdhError for a failure of `what` (e.g. `wrap under master key mk_…`) on token `token`. */
 export function translatePkcs11Error(err: unknown, what: string, token: string): HdhError {
-  if (isHdhError(err)) return err;
+  if (isHdhError(err)) {
+    return err;
+  }
   const name = ckrName(err) ?? (err instanceof Error ? err.message : String(err));
   const message = `HSM token "${token}": ${what} failed with ${name}`;
-  if (isCkr(err, ...LOGIN)) return KmsErrors.KMS_HSM_LOGIN_FAILED(message, { cause: err });
-  if (isCkr(err, ...UNAVAILABLE)) return KmsErrors.KMS_HSM_UNAVAILABLE(message, { cause: err });
+  if (isCkr(err, ...LOGIN)) {
+    return KmsErrors.KMS_HSM_LOGIN_FAILED(message, { cause: err });
+  }
+  if (isCkr(err, ...UNAVAILABLE)) {
+    return KmsErrors.KMS_HSM_UNAVAILABLE(message, { cause: err });
+  }
   return KmsErrors.KMS_HSM_ERROR(message, { cause: err, details: { ckr: name } });
 }

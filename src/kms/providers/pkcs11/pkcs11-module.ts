@@ -103,7 +103,9 @@ export function acquireLibrary(library: string): LibraryLease {
       }
       for (const slot of slots) {
         const info = pk.C_GetTokenInfo(slot);
-        if (info.label.trim() === label) matches.push({ slot, info });
+        if (info.label.trim() === label) {
+          matches.push({ slot, info });
+        }
       }
       if (matches.length !== 1) {
         throw KmsErrors.KMS_HSM_UNAVAILABLE(
@@ -153,15 +155,23 @@ export function acquireLibrary(library: string): LibraryLease {
       } catch {
         // The session is gone either way (token removed, library already torn down).
       }
-      if (state !== undefined && --state.sessions <= 0) lib.slots.delete(key);
+      if (state !== undefined && --state.sessions <= 0) {
+        lib.slots.delete(key);
+      }
     },
     release() {
-      if (released) return;
+      if (released) {
+        return;
+      }
       released = true;
-      if (--lib.refs > 0) return;
+      if (--lib.refs > 0) {
+        return;
+      }
       LIBRARIES.delete(library);
       try {
-        if (lib.ownsInit) pk.C_Finalize();
+        if (lib.ownsInit) {
+          pk.C_Finalize();
+        }
       } finally {
         pk.close();
       }

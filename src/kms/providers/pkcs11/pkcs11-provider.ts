@@ -130,8 +130,11 @@ export class Pkcs11KeyProvider implements KeyProvider {
       }
       return p;
     } catch (err) {
-      if (provider !== undefined) await provider.close();
-      else lease.release();
+      if (provider !== undefined) {
+        await provider.close();
+      } else {
+        lease.release();
+      }
       throw err;
     }
   }
@@ -157,7 +160,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
       const found: Handle[] = [];
       for (;;) {
         const batch = pk.C_FindObjects(session, 64);
-        if (batch.length === 0) return found;
+        if (batch.length === 0) {
+          return found;
+        }
         found.push(...batch);
       }
     } finally {
@@ -189,7 +194,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
           attr(P.CKA_VALUE),
         ]);
         const text = label?.value.toString('utf8') ?? '';
-        if (!text.startsWith(`${prefix}-retired-`)) continue;
+        if (!text.startsWith(`${prefix}-retired-`)) {
+          continue;
+        }
         const id = text.slice(`${prefix}-retired-`.length);
         let at = new Date(0);
         try {
@@ -209,7 +216,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
       ]);
       for (const handle of keys) {
         const { label, id } = this.#labelAndId(session, handle);
-        if (!id.startsWith('mk_') || label !== `${prefix}-${id}`) continue;
+        if (!id.startsWith('mk_') || label !== `${prefix}-${id}`) {
+          continue;
+        }
         if (retired.has(id)) {
           // A retirement interrupted between tombstone and destroy: finish it.
           this.#pk.C_DestroyObject(session, handle);
@@ -281,7 +290,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
       const id = wrapped.masterKeyId;
       const master = (): MasterKeyObject => {
         const found = this.#masters.get(id);
-        if (found !== undefined) return found;
+        if (found !== undefined) {
+          return found;
+        }
         const retiredAt = this.#retired.get(id);
         if (retiredAt !== undefined) {
           throw KmsErrors.KMS_MASTER_KEY_RETIRED(
@@ -290,7 +301,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
         }
         throw KmsErrors.KMS_KEY_NOT_FOUND(`no master key ${id} in HSM token "${this.#label}"`);
       };
-      if (!this.#masters.has(id)) this.#scan(session);
+      if (!this.#masters.has(id)) {
+        this.#scan(session);
+      }
       let handle: Handle;
       try {
         handle = await this.#unwrapObject(session, master().handle, wrapped.data);
@@ -342,7 +355,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
   }
 
   #unwrapError(err: unknown, masterKeyId: string): Error {
-    if (err instanceof Error && (err as { name?: string }).name === 'HdhError') return err;
+    if (err instanceof Error && (err as { name?: string }).name === 'HdhError') {
+      return err;
+    }
     // SoftHSM reports a failed RFC 5649 integrity check as CKR_GENERAL_ERROR; others use the
     // dedicated codes.
     if (
@@ -396,7 +411,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
     const pk = this.#pk;
     try {
       const existing = this.#findHmacKeys(session, name)[0];
-      if (existing !== undefined) return existing;
+      if (existing !== undefined) {
+        return existing;
+      }
       const id = newHmacKeyId();
       const handle = pk.C_GenerateKey(session, { mechanism: P.CKM_GENERIC_SECRET_KEY_GEN }, [
         attr(P.CKA_CLASS, P.CKO_SECRET_KEY),
@@ -420,7 +437,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
       // nobody has used a younger one yet since each process settles this before its first HMAC.
       const all = this.#findHmacKeys(session, name);
       const winner = all[0]!;
-      if (winner.id !== id) pk.C_DestroyObject(session, handle);
+      if (winner.id !== id) {
+        pk.C_DestroyObject(session, handle);
+      }
       return winner;
     } catch (err) {
       this.#fail(err, `pseudonym key "${name}" lookup`);
@@ -482,7 +501,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
     this.#assertOpen('retireMasterKey');
     await this.#pool.use((session) => {
       this.#scan(session);
-      if (this.#retired.has(id)) return;
+      if (this.#retired.has(id)) {
+        return;
+      }
       const key = this.#masters.get(id);
       if (key === undefined) {
         throw KmsErrors.KMS_KEY_NOT_FOUND(`no master key ${id} in HSM token "${this.#label}"`);
@@ -525,8 +546,12 @@ export class Pkcs11KeyProvider implements KeyProvider {
             attr(P.CKA_SENSITIVE),
             attr(P.CKA_NEVER_EXTRACTABLE),
           ]);
-          if (truthy(ext?.value) || !truthy(sens?.value)) extractable = true;
-          if (!truthy(never?.value)) neverExtractable = false;
+          if (truthy(ext?.value) || !truthy(sens?.value)) {
+            extractable = true;
+          }
+          if (!truthy(never?.value)) {
+            neverExtractable = false;
+          }
         }
       } catch (err) {
         this.#fail(err, 'reading master key attributes');
@@ -573,7 +598,9 @@ export class Pkcs11KeyProvider implements KeyProvider {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed) {
+      return;
+    }
     this.#closed = true;
     await this.#pool.drain();
     this.#lease.release();

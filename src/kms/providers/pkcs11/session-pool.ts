@@ -26,7 +26,9 @@ export class SessionPool {
 
   /** Runs `fn` with a session of its own; KMS_PROVIDER_CLOSED once the pool drains. */
   async use<T>(fn: (session: Handle) => T | Promise<T>, what: string): Promise<T> {
-    if (this.#closed) throw KmsErrors.KMS_PROVIDER_CLOSED(`HSM provider was closed (${what})`);
+    if (this.#closed) {
+      throw KmsErrors.KMS_PROVIDER_CLOSED(`HSM provider was closed (${what})`);
+    }
     this.#busy++;
     try {
       const session = await this.#acquire();
@@ -36,13 +38,17 @@ export class SessionPool {
         this.#releaseSession(session);
       }
     } finally {
-      if (--this.#busy === 0) this.#drained?.();
+      if (--this.#busy === 0) {
+        this.#drained?.();
+      }
     }
   }
 
   #acquire(): Promise<Handle> {
     const idle = this.#idle.pop();
-    if (idle !== undefined) return Promise.resolve(idle);
+    if (idle !== undefined) {
+      return Promise.resolve(idle);
+    }
     if (this.#count < this.#size) {
       const session = this.#open();
       this.#count++;
@@ -53,8 +59,11 @@ export class SessionPool {
 
   #releaseSession(session: Handle): void {
     const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter(session);
-    else this.#idle.push(session);
+    if (waiter !== undefined) {
+      waiter(session);
+    } else {
+      this.#idle.push(session);
+    }
   }
 
   /** Refuses new work, waits for operations in flight, then closes every session. */
@@ -65,7 +74,9 @@ export class SessionPool {
         this.#drained = resolve;
       });
     }
-    for (const session of this.#idle.splice(0)) this.#close(session);
+    for (const session of this.#idle.splice(0)) {
+      this.#close(session);
+    }
     this.#count = 0;
   }
 }
