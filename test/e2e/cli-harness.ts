@@ -9,7 +9,7 @@ export interface CliRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-  json<T = unknown>(): T;
+  json<T = unknown>(): T; // eslint-disable-line @typescript-eslint/no-unnecessary-type-parameters
 }
 
 export async function hdh(

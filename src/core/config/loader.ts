@@ -207,7 +207,7 @@ function allowedConstants(schema: TSchema, instancePath: string): string[] {
     return [];
   }
   return variants.flatMap((v: unknown) =>
-    isRecord(v) && v['const'] !== undefined ? [String(v['const'])] : [],
+    isRecord(v) && v['const'] !== undefined ? [JSON.stringify(v['const']).replace(/^"|"$/g, '')] : [],
   );
 }
 
