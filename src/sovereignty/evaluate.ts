@@ -240,7 +240,7 @@ function eeaFromEu(reasons: readonly Reason[]): Reason {
     requirement: 'HDS EXI 28',
     ok,
     message: ok
-      ? 'inside the EEA, since the EU location requirement holds'
+      ? `inside the EEA, since the EU location requirement holds${attested ? ` (which ${ATTESTED})` : ''}`
       : 'location inside the EEA is not shown (see SecNumCloud 19.2)',
     ...(attested ? { attestation: 'operator' as const } : {}),
   };
