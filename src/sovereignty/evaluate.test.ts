@@ -10,6 +10,7 @@ import {
 } from './evaluate.js';
 import { DEFAULT_POLICY, resolvePolicy, type Policy } from './policy.js';
 import { buildRegistry, shippedProviders } from './registry/registry.js';
+import { formatDecision } from './decision-text.js';
 import { REQUIREMENTS } from './requirements.js';
 import { qualifiedEntry, qualifiedOverride, testEvidence } from './testing/fixtures.js';
 
@@ -380,5 +381,25 @@ describe('allowedClasses and the guard error', () => {
         store: 'azure',
       });
     }).not.toThrow();
+  });
+});
+
+describe('formatDecision', () => {
+  it('prints the decision and every reason, one per line', () => {
+    const d = decide(buildRegistry().get('azure-france-central'), 'pseudonymised-health');
+    const text = formatDecision(d, { store: 'azure-old' });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(
+      'store azure-old (provider azure-france-central) may not hold pseudonymised-health',
+    );
+    expect(lines).toHaveLength(d.reasons.length + 1);
+    expect(lines).toContain('  ✔ [SecNumCloud 19.2] data centres in FR: inside the EU');
+    expect(text).toContain('  ✘ [SecNumCloud 19.6] exposed to US CLOUD Act (18 U.S.C. § 2713)');
+    const site = formatDecision(decide(buildRegistry().get('on-premises'), 'identifying-health'), {
+      store: 'local',
+    });
+    expect(site.split('\n').at(-1)).toBe(
+      "  This decision rests on the operator's attestations for its own site.",
+    );
   });
 });

@@ -67,6 +67,7 @@ export {
   type Reason,
   type StoreSealing,
 } from './evaluate.js';
+export { formatDecision } from './decision-text.js';
 export { loadSovereignty, type Sovereignty } from './setup.js';
 export type { Problem } from './validation.js';
 export { canonicalBytes, canonicalDigest, canonicalJson } from './canonical-json.js';

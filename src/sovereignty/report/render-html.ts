@@ -153,7 +153,7 @@ function storeSection(store: StoreReport): string {
       out.push(`<li>${badge(d.allowed, `${d.dataClass}: ${d.allowed ? 'allowed' : 'refused'}`)}<ul>`);
       for (const r of d.reasons) {
         out.push(
-          `<li class="${r.ok ? 'ok' : 'fail'}">${r.ok ? '✔' : '✘'} [${h(r.requirement)}] ${h(r.message)}${r.attestation === 'operator' ? " (operator's attestation)" : ''}</li>`,
+          `<li class="${r.ok ? 'ok' : 'fail'}">${r.ok ? '✔' : '✘'} [${h(r.requirement)}] ${h(r.message)}</li>`,
         );
       }
       out.push('</ul></li>');

@@ -152,9 +152,7 @@ function storeSection(store: StoreReport): string[] {
     for (const d of store.decisions) {
       out.push(`- **${e(d.dataClass)}: ${d.allowed ? 'allowed' : 'refused'}**`);
       for (const r of d.reasons) {
-        out.push(
-          `  - ${r.ok ? '✔' : '✘'} [${e(r.requirement)}] ${e(r.message)}${r.attestation === 'operator' ? " (operator's attestation)" : ''}`,
-        );
+        out.push(`  - ${r.ok ? '✔' : '✘'} [${e(r.requirement)}] ${e(r.message)}`);
       }
     }
     out.push('');
