@@ -11,7 +11,7 @@
  * @module
  */
 import type { ClassRule, Evidence, ProviderEntry } from '../core/index.js';
-import { isEea, isEu, locationArea } from './countries.js';
+import { isEu, locationArea } from './countries.js';
 import { DATA_CLASSES, type DataClass } from './data-classes.js';
 import { SovereigntyErrors } from './errors.js';
 import type { Policy } from './policy.js';
@@ -583,11 +583,4 @@ function absentMessage(status: QualificationStatus, wanted: string): string {
 
 function evidenceOf(status: QualificationStatus): { evidence?: readonly Evidence[] } {
   return status.evidence.length > 0 ? { evidence: status.evidence } : {};
-}
-
-/** Whether every country is in the EEA; used by reports for the residency statement. */
-export function residencyArea(countries: readonly string[]): 'EU' | 'EEA' | 'outside' {
-  if (countries.every(isEu)) return 'EU';
-  if (countries.every(isEea)) return 'EEA';
-  return 'outside';
 }
