@@ -31,22 +31,30 @@ export function canonicalDigest(value: unknown): string {
 }
 
 function write(value: unknown, path: string): string {
-  if (value === null) return 'null';
+  if (value === null) {
+    return 'null';
+  }
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} has no JSON form`);
+      if (!Number.isFinite(value)) {
+        throw new TypeError(`${path}: ${value} has no JSON form`);
+      }
       // Negative zero prints as 0 in both JCS and JSON.stringify.
       return JSON.stringify(value);
     case 'object': {
-      if (value instanceof Date) return JSON.stringify(value.toISOString());
+      if (value instanceof Date) {
+        return JSON.stringify(value.toISOString());
+      }
       if (Array.isArray(value)) {
         return `[${value
           .map((item: unknown, i) => {
-            if (item === undefined) throw new TypeError(`${path}[${i}]: undefined has no JSON form`);
+            if (item === undefined) {
+              throw new TypeError(`${path}[${i}]: undefined has no JSON form`);
+            }
             return write(item, `${path}[${i}]`);
           })
           .join(',')}]`;

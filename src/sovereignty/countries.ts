@@ -51,7 +51,11 @@ export function locationArea(rule: 'EU' | 'EEA' | readonly string[]): {
   readonly countries: ReadonlySet<string>;
   readonly label: string;
 } {
-  if (rule === 'EU') return { countries: EU_COUNTRIES, label: 'the EU' };
-  if (rule === 'EEA') return { countries: EEA_COUNTRIES, label: 'the EEA' };
+  if (rule === 'EU') {
+    return { countries: EU_COUNTRIES, label: 'the EU' };
+  }
+  if (rule === 'EEA') {
+    return { countries: EEA_COUNTRIES, label: 'the EEA' };
+  }
   return { countries: new Set(rule), label: rule.join(', ') };
 }

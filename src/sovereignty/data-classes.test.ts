@@ -25,7 +25,9 @@ describe('data classes', () => {
   });
 
   it('each have a description', () => {
-    for (const c of DATA_CLASSES) expect(DATA_CLASS_DESCRIPTIONS[c].length).toBeGreaterThan(20);
+    for (const c of DATA_CLASSES) {
+      expect(DATA_CLASS_DESCRIPTIONS[c].length).toBeGreaterThan(20);
+    }
   });
 
   it('refuses an unknown class with SOVEREIGNTY_UNKNOWN_CLASS naming it and where it came from', () => {

@@ -36,7 +36,9 @@ export function isDataClass(name: unknown): name is DataClass {
  * where it came from (e.g. `--class`, `datasets.cohort.class`).
  */
 export function parseDataClass(name: string, where?: string): DataClass {
-  if (isDataClass(name)) return name;
+  if (isDataClass(name)) {
+    return name;
+  }
   throw SovereigntyErrors.SOVEREIGNTY_UNKNOWN_CLASS(
     `${where !== undefined ? `${where}: ` : ''}unknown data class "${name}"; the classes are ${DATA_CLASSES.join(', ')}`,
     { details: { class: name, ...(where !== undefined ? { where } : {}), classes: [...DATA_CLASSES] } },

@@ -51,7 +51,9 @@ describe('every shipped provider × every class, default policy, sealed store wi
         if (provider.kind === 'on-premises') {
           // The operator's own site holds everything under the default policy, on its attestations.
           expect(d.allowed).toBe(true);
-          if (HEALTH.includes(dataClass)) expect(d.restsOnOperatorAttestation).toBe(true);
+          if (HEALTH.includes(dataClass)) {
+            expect(d.restsOnOperatorAttestation).toBe(true);
+          }
         } else if (dataClass === 'public' || dataClass === 'anonymous-aggregate') {
           expect(d.allowed).toBe(true);
         } else {
@@ -327,7 +329,9 @@ describe('the operator site', () => {
         'HDS certification',
       ]),
     );
-    for (const r of attested) expect(r.message).toContain("operator's attestation");
+    for (const r of attested) {
+      expect(r.message).toContain("operator's attestation");
+    }
   });
 
   it('enforces what the operator has recorded: a site outside the EU is refused health data', () => {

@@ -80,23 +80,41 @@ export function evaluatePlacement(input: PlacementInput): PlacementDecision {
     });
   } else {
     const ctx: Context = { provider, onPremises: provider.kind === 'on-premises', now, dataClass };
-    if (rule.operatorSiteOnly === true) reasons.push(checkOperatorSite(ctx));
+    if (rule.operatorSiteOnly === true) {
+      reasons.push(checkOperatorSite(ctx));
+    }
     if (rule.location !== undefined) {
       reasons.push(...checkLocation(ctx, rule.location, locationRequirement(rule.location)));
     }
-    if (rule.control === 'EU') reasons.push(...checkControl(ctx));
-    if (rule.extraterritorialLaws === 'none') reasons.push(...checkLaws(ctx));
-    if (rule.secNumCloud !== undefined) reasons.push(checkSecNumCloud(ctx, rule.secNumCloud.minVersion));
+    if (rule.control === 'EU') {
+      reasons.push(...checkControl(ctx));
+    }
+    if (rule.extraterritorialLaws === 'none') {
+      reasons.push(...checkLaws(ctx));
+    }
+    if (rule.secNumCloud !== undefined) {
+      reasons.push(checkSecNumCloud(ctx, rule.secNumCloud.minVersion));
+    }
     if (rule.hds !== undefined) {
       reasons.push(checkHds(ctx, rule.hds.activities));
       if (rule.location !== 'EU' && rule.location !== 'EEA') {
         reasons.push(...checkLocation(ctx, 'EEA', 'HDS EXI 28'));
-      } else if (rule.location === 'EU') reasons.push(eeaFromEu(reasons));
+      } else if (rule.location === 'EU') {
+        reasons.push(eeaFromEu(reasons));
+      }
     }
-    if (rule.iso27001 === true) reasons.push(checkIso27001(ctx));
-    if (rule.gaiaX !== undefined) reasons.push(checkGaiaX(ctx, rule.gaiaX.minLevel));
-    if (rule.sealed === true) reasons.push(checkSealed(store, dataClass));
-    if (rule.keyHolder === 'operator') reasons.push(checkKeyHolder(store, dataClass));
+    if (rule.iso27001 === true) {
+      reasons.push(checkIso27001(ctx));
+    }
+    if (rule.gaiaX !== undefined) {
+      reasons.push(checkGaiaX(ctx, rule.gaiaX.minLevel));
+    }
+    if (rule.sealed === true) {
+      reasons.push(checkSealed(store, dataClass));
+    }
+    if (rule.keyHolder === 'operator') {
+      reasons.push(checkKeyHolder(store, dataClass));
+    }
     if (reasons.length === 0) {
       reasons.push({
         requirement: 'hdh policy',
@@ -135,7 +153,9 @@ export function assertPlacementAllowed(
   decision: PlacementDecision,
   target: { store: string; key?: string },
 ): void {
-  if (decision.allowed) return;
+  if (decision.allowed) {
+    return;
+  }
   const failing = decision.reasons.filter((r) => !r.ok);
   throw SovereigntyErrors.SOVEREIGNTY_PLACEMENT_REFUSED(
     `store ${target.store} (provider ${decision.provider}) may not hold ${decision.dataClass} data${target.key !== undefined ? ` (object ${target.key})` : ''}: ${failing.map((r) => `[${r.requirement}] ${r.message}`).join('; ')}`,
@@ -161,8 +181,12 @@ interface Context {
 const ATTESTED = "rests on the operator's attestation for its own site";
 
 function locationRequirement(rule: ClassRule['location']): Requirement {
-  if (rule === 'EU') return 'SecNumCloud 19.2';
-  if (rule === 'EEA') return 'HDS EXI 28';
+  if (rule === 'EU') {
+    return 'SecNumCloud 19.2';
+  }
+  if (rule === 'EEA') {
+    return 'HDS EXI 28';
+  }
   return 'hdh policy';
 }
 
@@ -304,8 +328,12 @@ function checkControl(ctx: Context): Reason[] {
   if (c.nonEuTotalSharePercent !== undefined && c.nonEuTotalSharePercent > 39) {
     failures.push(`non-EU entities hold ${c.nonEuTotalSharePercent} % together (cap 39 %)`);
   }
-  if (c.nonEuVeto === true) failures.push('a non-EU entity holds a veto');
-  if (c.nonEuBoardMajority === true) failures.push('a non-EU entity can appoint a board majority');
+  if (c.nonEuVeto === true) {
+    failures.push('a non-EU entity holds a veto');
+  }
+  if (c.nonEuBoardMajority === true) {
+    failures.push('a non-EU entity can appoint a board majority');
+  }
   if (failures.length > 0) {
     reasons.push({
       requirement: 'SecNumCloud 19.6.b',

@@ -8,7 +8,9 @@ function caught(fn: () => unknown): HdhError {
   try {
     fn();
   } catch (err) {
-    if (isHdhError(err)) return err;
+    if (isHdhError(err)) {
+      return err;
+    }
     throw err;
   }
   throw new Error('expected an HdhError');

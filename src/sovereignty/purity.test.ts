@@ -7,7 +7,9 @@ const ROOT = import.meta.dirname;
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const path = join(dir, d.name);
-    if (d.isDirectory()) return sources(path);
+    if (d.isDirectory()) {
+      return sources(path);
+    }
     return d.name.endsWith('.ts') && !d.name.endsWith('.test.ts') ? [path] : [];
   });
 }

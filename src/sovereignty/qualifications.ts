@@ -121,7 +121,9 @@ export function compareVersions(a: string, b: string): number {
   const pb = parse(b);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
+    if (d !== 0) {
+      return d;
+    }
   }
   return 0;
 }

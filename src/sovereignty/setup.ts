@@ -51,7 +51,9 @@ export function loadSovereignty(
     }
     throw err;
   }
-  if (registry === undefined) throw registryError;
+  if (registry === undefined) {
+    throw registryError;
+  }
   return { registry, policy };
 }
 

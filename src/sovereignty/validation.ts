@@ -18,17 +18,27 @@ type Json = Record<string, unknown>;
 
 /** Every problem of `value` against `schema`; empty when it matches. */
 export function explain(schema: TSchema, value: unknown, path = ''): Problem[] {
-  if (Value.Check(schema, value)) return [];
+  if (Value.Check(schema, value)) {
+    return [];
+  }
   const s = schema as Json;
-  if (Array.isArray(s['anyOf'])) return explainUnion(s['anyOf'] as TSchema[], value, path);
-  if (s['type'] === 'object') return explainObject(s, value, path);
-  if (s['type'] === 'array') return explainArray(s, value, path);
+  if (Array.isArray(s['anyOf'])) {
+    return explainUnion(s['anyOf'] as TSchema[], value, path);
+  }
+  if (s['type'] === 'object') {
+    return explainObject(s, value, path);
+  }
+  if (s['type'] === 'array') {
+    return explainArray(s, value, path);
+  }
   return [{ path, message: leafMessage(schema, value) }];
 }
 
 /** Joins a path and a key the way problems print them. */
 export function joinPath(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
+  if (typeof key === 'number') {
+    return `${path}[${key}]`;
+  }
   return path === '' ? key : `${path}.${key}`;
 }
 
@@ -36,16 +46,22 @@ function explainUnion(variants: TSchema[], value: unknown, path: string): Proble
   const kinds = variants.map((v) => (v as Json)['type']);
   if (isPlainObject(value)) {
     const objects = variants.filter((_, i) => kinds[i] === 'object');
-    if (objects.length === 1) return explain(objects[0]!, value, path);
+    if (objects.length === 1) {
+      return explain(objects[0]!, value, path);
+    }
     if (objects.length > 1) {
       const chosen = discriminate(objects, value, path);
-      if ('problem' in chosen) return [chosen.problem];
+      if ('problem' in chosen) {
+        return [chosen.problem];
+      }
       return explain(chosen.variant, value, path);
     }
   }
   if (Array.isArray(value)) {
     const array = variants.find((_, i) => kinds[i] === 'array');
-    if (array !== undefined) return explain(array, value, path);
+    if (array !== undefined) {
+      return explain(array, value, path);
+    }
   }
   return [{ path, message: `must be ${describeChoices(variants)}, got ${show(value)}` }];
 }
@@ -59,10 +75,14 @@ function discriminate(
   const props = objects.map((o) => ((o as Json)['properties'] ?? {}) as Record<string, Json>);
   const first = props[0] ?? {};
   const key = Object.keys(first).find((k) => props.every((p) => p[k]?.['const'] !== undefined));
-  if (key === undefined) return { variant: objects[0]! };
+  if (key === undefined) {
+    return { variant: objects[0]! };
+  }
   const allowed = props.map((p) => p[key]!['const']);
   const index = allowed.findIndex((c) => c === value[key]);
-  if (index >= 0) return { variant: objects[index]! };
+  if (index >= 0) {
+    return { variant: objects[index]! };
+  }
   const list = allowed.map((c) => JSON.stringify(c)).join(' or ');
   return {
     problem:
@@ -73,18 +93,24 @@ function discriminate(
 }
 
 function explainObject(schema: Json, value: unknown, path: string): Problem[] {
-  if (!isPlainObject(value)) return [{ path, message: `must be a mapping of fields, got ${show(value)}` }];
+  if (!isPlainObject(value)) {
+    return [{ path, message: `must be a mapping of fields, got ${show(value)}` }];
+  }
   const problems: Problem[] = [];
   const properties = (schema['properties'] ?? {}) as Record<string, TSchema>;
   const required = (schema['required'] ?? []) as string[];
   for (const key of required) {
-    if (value[key] === undefined) problems.push({ path: joinPath(path, key), message: 'is missing' });
+    if (value[key] === undefined) {
+      problems.push({ path: joinPath(path, key), message: 'is missing' });
+    }
   }
   const patterns = schema['patternProperties'] as Record<string, TSchema> | undefined;
   for (const [key, item] of Object.entries(value)) {
     const sub = properties[key];
     if (sub !== undefined) {
-      if (item !== undefined) problems.push(...explain(sub, item, joinPath(path, key)));
+      if (item !== undefined) {
+        problems.push(...explain(sub, item, joinPath(path, key)));
+      }
       continue;
     }
     if (patterns !== undefined) {
@@ -100,12 +126,16 @@ function explainObject(schema: Json, value: unknown, path: string): Problem[] {
       problems.push({ path: joinPath(path, key), message: 'is not a known field' });
     }
   }
-  if (problems.length === 0) problems.push({ path, message: leafMessage(schema, value) });
+  if (problems.length === 0) {
+    problems.push({ path, message: leafMessage(schema, value) });
+  }
   return problems;
 }
 
 function explainArray(schema: Json, value: unknown, path: string): Problem[] {
-  if (!Array.isArray(value)) return [{ path, message: `must be a list, got ${show(value)}` }];
+  if (!Array.isArray(value)) {
+    return [{ path, message: `must be a list, got ${show(value)}` }];
+  }
   const problems: Problem[] = [];
   const items = schema['items'] as TSchema | undefined;
   if (items !== undefined) {
@@ -127,7 +157,9 @@ function explainArray(schema: Json, value: unknown, path: string): Problem[] {
 
 function leafMessage(schema: TSchema, value: unknown): string {
   const s = schema as Json;
-  if (s['const'] !== undefined) return `must be ${JSON.stringify(s['const'])}, got ${show(value)}`;
+  if (s['const'] !== undefined) {
+    return `must be ${JSON.stringify(s['const'])}, got ${show(value)}`;
+  }
   const error = Value.Errors(schema, value).find((e) => e.instancePath === '');
   if (error?.keyword === 'pattern' && typeof s['description'] === 'string') {
     return `must be ${s['description']}, got ${show(value)}`;
@@ -138,12 +170,16 @@ function leafMessage(schema: TSchema, value: unknown): string {
 function describeChoices(variants: TSchema[]): string {
   const parts = variants.map((v) => {
     const s = v as Json;
-    if (s['const'] !== undefined) return JSON.stringify(s['const']);
+    if (s['const'] !== undefined) {
+      return JSON.stringify(s['const']);
+    }
     if (s['type'] === 'object') {
       const props = Object.keys(s['properties'] ?? {});
       return `a mapping with ${props.slice(0, 3).join(', ')}${props.length > 3 ? ', …' : ''}`;
     }
-    if (s['type'] === 'array') return 'a list';
+    if (s['type'] === 'array') {
+      return 'a list';
+    }
     return typeof s['description'] === 'string' ? s['description'] : String(s['type']);
   });
   return parts.length <= 1 ? (parts[0] ?? 'valid') : `${parts.slice(0, -1).join(', ')} or ${parts.at(-1)!}`;

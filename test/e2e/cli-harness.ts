@@ -30,6 +30,7 @@ export async function hdh(
     code,
     stdout: out,
     stderr: err,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
     json: <T>() => JSON.parse(out) as T,
   };
 }

@@ -253,7 +253,7 @@ function unescapePointer(s: string): string {
 
 const STORE_VARIANTS = new Map<string, TSchema>(
   (StoreConfig as unknown as { anyOf: TSchema[] }).anyOf.map((v) => [
-    String((v as unknown as { properties: { type: { const: string } } }).properties.type.const),
+    (v as unknown as { properties: { type: { const: string } } }).properties.type.const,
     v,
   ]),
 );

@@ -36,7 +36,9 @@ async function rejection(p: Promise<unknown>): Promise<HdhError> {
   try {
     await p;
   } catch (err) {
-    if (isHdhError(err)) return err;
+    if (isHdhError(err)) {
+      return err;
+    }
     throw err;
   }
   throw new Error('expected a rejection');

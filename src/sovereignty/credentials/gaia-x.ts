@@ -67,7 +67,9 @@ export function readGaiaXCredentials(
   credentials.forEach((credential, index) => {
     const evidence = evidenceFor(credential, index, options);
     const types = typesOf(credential);
-    for (const subject of subjectsOf(credential)) readSubject(subject, types, credential, evidence, facts, 0);
+    for (const subject of subjectsOf(credential)) {
+      readSubject(subject, types, credential, evidence, facts, 0);
+    }
   });
   const override = facts.toOverride();
   if (Object.keys(override).length === 0) {
@@ -147,7 +149,9 @@ function credentialsIn(input: unknown, source: string): unknown[] {
   let doc = input;
   if (typeof doc === 'string') {
     const text = doc.trim();
-    if (!text.startsWith('{') && !text.startsWith('[')) return [text];
+    if (!text.startsWith('{') && !text.startsWith('[')) {
+      return [text];
+    }
     try {
       doc = JSON.parse(text);
     } catch (err) {
@@ -179,7 +183,9 @@ function unwrapEnveloped(item: unknown): unknown {
     typeof item['id'] === 'string'
   ) {
     const m = /^data:application\/(?:vc\+jwt|vc-ld\+jwt|jwt)[^,]*,(.+)$/.exec(item['id']);
-    if (m !== null) return m[1];
+    if (m !== null) {
+      return m[1];
+    }
   }
   return item;
 }
@@ -200,16 +206,22 @@ class Facts {
   private readonly qualifications: Qualifications = {};
 
   setLegalPerson(name: string | undefined, hq: string | undefined, evidence: Evidence, depth: number): void {
-    if (depth > 0) return;
+    if (depth > 0) {
+      return;
+    }
     if (name !== undefined && this.legalEntity === undefined) {
       this.legalEntity = { value: name, evidence };
       this.legalName = name;
     }
-    if (hq !== undefined && this.headquarters === undefined) this.headquarters = { value: hq, evidence };
+    if (hq !== undefined && this.headquarters === undefined) {
+      this.headquarters = { value: hq, evidence };
+    }
   }
 
   setParent(name: string, country: string, evidence: Evidence): void {
-    if (!isEu(country) && this.nonEuParent === undefined) this.nonEuParent = { name, country, evidence };
+    if (!isEu(country) && this.nonEuParent === undefined) {
+      this.nonEuParent = { name, country, evidence };
+    }
   }
 
   setOffering(name: string | undefined, service: string | undefined): void {
@@ -218,7 +230,9 @@ class Facts {
   }
 
   addDataCentre(country: string, evidence: Evidence): void {
-    if (!this.dataCentres.has(country)) this.dataCentres.set(country, evidence);
+    if (!this.dataCentres.has(country)) {
+      this.dataCentres.set(country, evidence);
+    }
   }
 
   addJurisdictions(
@@ -232,7 +246,9 @@ class Facts {
         : kind === 'subcontractors'
           ? this.subcontractors
           : this.transfers;
-    for (const c of countries) set.add(c);
+    for (const c of countries) {
+      set.add(c);
+    }
     this.jurisdictionEvidence ??= evidence;
   }
 
@@ -242,9 +258,15 @@ class Facts {
 
   toOverride(): ProviderOverride {
     const o: Record<string, unknown> = {};
-    if (this.offeringName !== undefined) o['name'] = this.offeringName;
-    if (this.legalName !== undefined) o['provider'] = this.legalName;
-    if (this.service !== undefined) o['service'] = this.service;
+    if (this.offeringName !== undefined) {
+      o['name'] = this.offeringName;
+    }
+    if (this.legalName !== undefined) {
+      o['provider'] = this.legalName;
+    }
+    if (this.service !== undefined) {
+      o['service'] = this.service;
+    }
     if (this.legalEntity !== undefined) {
       o['legalEntity'] = { value: this.legalEntity.value, evidence: [this.legalEntity.evidence] };
     }
@@ -278,7 +300,9 @@ class Facts {
         evidence: [this.jurisdictionEvidence],
       };
     }
-    if (Object.keys(this.qualifications).length > 0) o['qualifications'] = { ...this.qualifications };
+    if (Object.keys(this.qualifications).length > 0) {
+      o['qualifications'] = { ...this.qualifications };
+    }
     return o;
   }
 }
@@ -291,7 +315,9 @@ function readSubject(
   facts: Facts,
   depth: number,
 ): void {
-  if (depth > 4) return;
+  if (depth > 4) {
+    return;
+  }
   const types = [...typesOf(subject), ...(depth === 0 ? credentialTypes : [])];
   const has = (...names: string[]) => types.some((t) => names.includes(t));
   if (has('LegalPerson', 'LegalParticipant', 'Participant', 'Provider')) {
@@ -309,7 +335,9 @@ function readSubject(
       );
       const parentName =
         text(field(parent, 'legalName')) ?? text(field(parent, 'name')) ?? text(parent['id']);
-      if (country !== undefined && parentName !== undefined) facts.setParent(parentName, country, evidence);
+      if (country !== undefined && parentName !== undefined) {
+        facts.setParent(parentName, country, evidence);
+      }
     }
   }
   if (has('ServiceOffering') || types.some((t) => t.endsWith('ServiceOffering'))) {
@@ -317,15 +345,21 @@ function readSubject(
     const sub = nodes(field(subject, 'subContractors')).flatMap((s) =>
       countries(field(s, 'applicableJurisdiction')),
     );
-    if (sub.length > 0) facts.addJurisdictions('subcontractors', sub, evidence);
+    if (sub.length > 0) {
+      facts.addJurisdictions('subcontractors', sub, evidence);
+    }
     const law = nodes(field(subject, 'legalDocuments')).flatMap((d) =>
       countries(field(d, 'governingLawCountries')),
     );
-    if (law.length > 0) facts.addJurisdictions('governingLaw', law, evidence);
+    if (law.length > 0) {
+      facts.addJurisdictions('governingLaw', law, evidence);
+    }
     const transfers = nodes(field(subject, 'possiblePersonalDataTransfers')).flatMap((t) =>
       countries(field(t, 'country')),
     );
-    if (transfers.length > 0) facts.addJurisdictions('transfers', transfers, evidence);
+    if (transfers.length > 0) {
+      facts.addJurisdictions('transfers', transfers, evidence);
+    }
     for (const provider of nodes(field(subject, 'providedBy'))) {
       readSubject(provider, ['LegalPerson'], credential, evidence, facts, depth);
     }
@@ -345,12 +379,18 @@ function readSubject(
       ...nodes(field(subject, 'locationAddress')),
     ]) {
       const country = countryOf(address);
-      if (country !== undefined) facts.addDataCentre(country, evidence);
+      if (country !== undefined) {
+        facts.addDataCentre(country, evidence);
+      }
     }
   }
   const level = text(field(subject, 'labelLevel'));
-  if (level !== undefined) readLabel(level, credential, evidence, facts);
-  if (types.some((t) => /certific/i.test(t))) readCertification(subject, credential, evidence, facts);
+  if (level !== undefined) {
+    readLabel(level, credential, evidence, facts);
+  }
+  if (types.some((t) => /certific/i.test(t))) {
+    readCertification(subject, credential, evidence, facts);
+  }
 }
 
 const LABEL_LEVELS: Readonly<Record<string, GaiaXLevel>> = {
@@ -363,7 +403,9 @@ const LABEL_LEVELS: Readonly<Record<string, GaiaXLevel>> = {
 function readLabel(level: string, credential: Node, evidence: Evidence, facts: Facts): void {
   const mapped = LABEL_LEVELS[level.toUpperCase()];
   const validity = validityOf(credential, credential);
-  if (mapped === undefined || validity === undefined) return;
+  if (mapped === undefined || validity === undefined) {
+    return;
+  }
   facts.setQualification('gaiaX', {
     status: 'held',
     level: mapped,
@@ -380,11 +422,15 @@ function readCertification(subject: Node, credential: Node, evidence: Evidence, 
     text(field(subject, 'name')) ??
     '';
   const validity = validityOf(subject, credential);
-  if (validity === undefined) return;
+  if (validity === undefined) {
+    return;
+  }
   const scope = text(field(subject, 'scope')) ?? text(field(subject, 'serviceScope'));
   if (/secnumcloud/i.test(scheme)) {
     const version = text(field(subject, 'version')) ?? /(\d+(?:\.\d+)+)/.exec(scheme)?.[1];
-    if (version === undefined || scope === undefined) return;
+    if (version === undefined || scope === undefined) {
+      return;
+    }
     facts.setQualification('secNumCloud', {
       status: 'held',
       version,
@@ -396,7 +442,9 @@ function readCertification(subject: Node, credential: Node, evidence: Evidence, 
     const activities = asArray(field(subject, 'activities'))
       .map((a) => Number(unwrapValue(a)))
       .filter((a) => Number.isInteger(a) && a >= 1 && a <= 6);
-    if (activities.length === 0) return;
+    if (activities.length === 0) {
+      return;
+    }
     facts.setQualification('hds', {
       status: 'held',
       activities: [...new Set(activities)].sort((a, b) => a - b),
@@ -424,7 +472,9 @@ function validityOf(subject: Node, credential: Node): { issued: string; expires:
 
 function serviceKind(types: readonly string[]): string | undefined {
   const t = types.find((x) => x.endsWith('ServiceOffering') && x !== 'ServiceOffering');
-  if (t === undefined) return undefined;
+  if (t === undefined) {
+    return undefined;
+  }
   return t
     .replace(/ServiceOffering$/, '')
     .replace(/([a-z])([A-Z])/g, '$1 $2')
@@ -458,8 +508,14 @@ function localName(key: string): string {
 }
 
 function field(node: Node, name: string): unknown {
-  if (name in node) return node[name];
-  for (const [k, v] of Object.entries(node)) if (localName(k) === name) return v;
+  if (name in node) {
+    return node[name];
+  }
+  for (const [k, v] of Object.entries(node)) {
+    if (localName(k) === name) {
+      return v;
+    }
+  }
   return undefined;
 }
 
@@ -502,14 +558,18 @@ function countries(v: unknown): string[] {
 function countryOf(address: unknown): string | undefined {
   for (const a of nodes(address)) {
     const c = countryCode(field(a, 'countryCode')) ?? countryCode(field(a, 'countrySubdivisionCode'));
-    if (c !== undefined) return c;
+    if (c !== undefined) {
+      return c;
+    }
   }
   return undefined;
 }
 
 function dateText(v: unknown): string | undefined {
   const t = text(v);
-  if (t === undefined) return undefined;
+  if (t === undefined) {
+    return undefined;
+  }
   const d = new Date(t);
   return Number.isNaN(d.getTime()) ? undefined : dayOf(d);
 }
@@ -518,14 +578,18 @@ function unique(list: readonly Evidence[]): Evidence[] {
   const seen = new Set<string>();
   return list.filter((e) => {
     const k = JSON.stringify(e);
-    if (seen.has(k)) return false;
+    if (seen.has(k)) {
+      return false;
+    }
     seen.add(k);
     return true;
   });
 }
 
 function asArray(v: unknown): unknown[] {
-  if (v === undefined || v === null) return [];
+  if (v === undefined || v === null) {
+    return [];
+  }
   return Array.isArray(v) ? v : [v];
 }
 

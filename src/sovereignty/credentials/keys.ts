@@ -38,7 +38,9 @@ export function resolveKey(
   const { keyId } = hints;
   if (keyId !== undefined) {
     const given = supplied[keyId] ?? supplied[keyId.split('#')[0]!];
-    if (given !== undefined) return { jwk: publicOnly(given, what), source: 'supplied', keyId };
+    if (given !== undefined) {
+      return { jwk: publicOnly(given, what), source: 'supplied', keyId };
+    }
   }
   if (hints.headerJwk !== undefined) {
     return {
@@ -53,7 +55,9 @@ export function resolveKey(
         return { jwk: publicOnly(vm['publicKeyJwk'], what), source: 'embedded', keyId };
       }
     }
-    if (keyId.startsWith('did:jwk:')) return { jwk: didJwkKey(keyId, what), source: 'embedded', keyId };
+    if (keyId.startsWith('did:jwk:')) {
+      return { jwk: didJwkKey(keyId, what), source: 'embedded', keyId };
+    }
     throw SovereigntyErrors.SOVEREIGNTY_CREDENTIAL_INVALID(
       `${what} names its key only by reference (${keyId}); hdh does not fetch keys over the network: save the issuer's public key (JWK) and pass it as a trusted key for ${keyId}`,
       { details: { keyId } },
@@ -63,7 +67,9 @@ export function resolveKey(
     return { jwk: didJwkKey(hints.issuer, what), source: 'embedded', keyId: hints.issuer };
   }
   const given = hints.issuer !== undefined ? supplied[hints.issuer] : undefined;
-  if (given !== undefined) return { jwk: publicOnly(given, what), source: 'supplied', keyId: hints.issuer! };
+  if (given !== undefined) {
+    return { jwk: publicOnly(given, what), source: 'supplied', keyId: hints.issuer! };
+  }
   throw SovereigntyErrors.SOVEREIGNTY_CREDENTIAL_INVALID(
     `${what} does not name the key it was signed with (no kid, no jwk, no did:jwk issuer)`,
   );
@@ -76,7 +82,9 @@ export function didJwkKey(did: string, what: string): JWK {
     const json: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(encoded)));
     return publicOnly(json, what);
   } catch (err) {
-    if (err instanceof Error && err.name === 'HdhError') throw err;
+    if (err instanceof Error && err.name === 'HdhError') {
+      throw err;
+    }
     throw SovereigntyErrors.SOVEREIGNTY_CREDENTIAL_INVALID(`${what}: ${did} does not carry a JSON Web Key`, {
       cause: err,
     });

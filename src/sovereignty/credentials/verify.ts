@@ -74,7 +74,9 @@ export async function verifyCredential(
   const keys = options.keys ?? {};
   if (typeof input === 'string') {
     const text = input.trim();
-    if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(text)) return verifyJwt(text, keys, options);
+    if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(text)) {
+      return verifyJwt(text, keys, options);
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -240,11 +242,17 @@ export function proofSigningPayload(credential: Readonly<Record<string, unknown>
 
 function credentialFromClaims(claims: Record<string, unknown>): Record<string, unknown> {
   const vc = claims['vc'];
-  if (!isRecord(vc)) return claims;
+  if (!isRecord(vc)) {
+    return claims;
+  }
   // VC-JWT 1.1: registered claims stand for credential properties.
   const out: Record<string, unknown> = { ...vc };
-  if (out['issuer'] === undefined && typeof claims['iss'] === 'string') out['issuer'] = claims['iss'];
-  if (out['id'] === undefined && typeof claims['jti'] === 'string') out['id'] = claims['jti'];
+  if (out['issuer'] === undefined && typeof claims['iss'] === 'string') {
+    out['issuer'] = claims['iss'];
+  }
+  if (out['id'] === undefined && typeof claims['jti'] === 'string') {
+    out['id'] = claims['jti'];
+  }
   if (out['issuanceDate'] === undefined && typeof claims['nbf'] === 'number') {
     out['issuanceDate'] = new Date(claims['nbf'] * 1000).toISOString();
   }
@@ -266,7 +274,9 @@ function checkAlgorithm(alg: unknown, name: string): string {
 /** A `did:jwk` issuer must be the key that signed: otherwise anyone could sign in its name. */
 function checkIssuerMatchesKey(credential: Record<string, unknown>, key: ResolvedKey, name: string): void {
   const issuer = issuerOf(credential);
-  if (issuer?.startsWith('did:jwk:') !== true || key.source === 'supplied') return;
+  if (issuer?.startsWith('did:jwk:') !== true || key.source === 'supplied') {
+    return;
+  }
   const signer = key.keyId?.split('#')[0];
   if (signer !== undefined && signer.startsWith('did:jwk:') && signer !== issuer) {
     throw SovereigntyErrors.SOVEREIGNTY_SIGNATURE_INVALID(
@@ -291,7 +301,9 @@ function dateField(credential: Record<string, unknown>, names: readonly string[]
     const v = credential[n];
     if (typeof v === 'string') {
       const d = new Date(v);
-      if (!Number.isNaN(d.getTime())) return d;
+      if (!Number.isNaN(d.getTime())) {
+        return d;
+      }
     }
   }
   return undefined;
@@ -300,8 +312,12 @@ function dateField(credential: Record<string, unknown>, names: readonly string[]
 /** The issuer id of a credential (`issuer` as a string or as an object with `id`). */
 export function issuerOf(credential: Readonly<Record<string, unknown>>): string | undefined {
   const issuer = credential['issuer'];
-  if (typeof issuer === 'string') return issuer;
-  if (isRecord(issuer) && typeof issuer['id'] === 'string') return issuer['id'];
+  if (typeof issuer === 'string') {
+    return issuer;
+  }
+  if (isRecord(issuer) && typeof issuer['id'] === 'string') {
+    return issuer['id'];
+  }
   return undefined;
 }
 
@@ -330,7 +346,9 @@ async function verified(
 }
 
 function asArray(v: unknown): unknown[] {
-  if (v === undefined) return [];
+  if (v === undefined) {
+    return [];
+  }
   return Array.isArray(v) ? v : [v];
 }
 

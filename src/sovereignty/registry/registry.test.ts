@@ -8,7 +8,9 @@ function caught(fn: () => unknown): HdhError {
   try {
     fn();
   } catch (err) {
-    if (isHdhError(err)) return err;
+    if (isHdhError(err)) {
+      return err;
+    }
     throw err;
   }
   throw new Error('expected an HdhError');
@@ -48,7 +50,9 @@ describe('shipped provider registry', () => {
         entry.dataCentreCountries,
       ];
       for (const fact of facts) {
-        if (fact === 'unknown') continue;
+        if (fact === 'unknown') {
+          continue;
+        }
         for (const e of fact.evidence) {
           expect(e.checkedBy).toBe('hdh maintainers');
           expect(e.checkedOn).toBe('2026-11-28');
@@ -60,7 +64,9 @@ describe('shipped provider registry', () => {
 
   it('claims no qualification the sources do not establish', () => {
     for (const entry of shippedProviders()) {
-      for (const q of Object.values(entry.qualifications)) expect(q).toBe('unknown');
+      for (const q of Object.values(entry.qualifications)) {
+        expect(q).toBe('unknown');
+      }
     }
   });
 

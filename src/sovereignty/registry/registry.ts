@@ -45,7 +45,9 @@ export class ProviderRegistry {
    */
   get(id: string, where?: string): ProviderEntry {
     const entry = this.#entries.get(id);
-    if (entry !== undefined) return entry;
+    if (entry !== undefined) {
+      return entry;
+    }
     throw SovereigntyErrors.SOVEREIGNTY_UNKNOWN_PROVIDER(
       `${where !== undefined ? `${where}: ` : ''}unknown provider "${id}"; known providers: ${[...this.#entries.keys()].join(', ')} (add one under sovereignty.providers in hdh.yaml)`,
       {
@@ -88,8 +90,12 @@ export function shippedProviders(): readonly ProviderEntry[] {
 export function validateProviderEntry(value: unknown, where: { file: string; path?: string }): ProviderEntry {
   const path = where.path ?? '';
   const problems = explain(ProviderEntrySchema, value, path);
-  if (problems.length === 0) problems.push(...ruleProblems(value as ProviderEntry, path));
-  if (problems.length > 0) throw registryInvalid(where.file, problems);
+  if (problems.length === 0) {
+    problems.push(...ruleProblems(value as ProviderEntry, path));
+  }
+  if (problems.length > 0) {
+    throw registryInvalid(where.file, problems);
+  }
   return value as ProviderEntry;
 }
 
@@ -130,7 +136,9 @@ export function buildRegistry(overrides: unknown = {}, options: BuildRegistryOpt
     const shipped = entries.get(id);
     const merged = mergeProviderEntry(shipped, id, raw as ProviderOverride);
     const entryProblems = explain(ProviderEntrySchema, merged, path);
-    if (entryProblems.length === 0) entryProblems.push(...ruleProblems(merged as ProviderEntry, path));
+    if (entryProblems.length === 0) {
+      entryProblems.push(...ruleProblems(merged as ProviderEntry, path));
+    }
     if (entryProblems.length > 0) {
       problems.push(
         ...(shipped === undefined
@@ -145,7 +153,9 @@ export function buildRegistry(overrides: unknown = {}, options: BuildRegistryOpt
     entries.set(id, merged as ProviderEntry);
     origins.set(id, shipped === undefined ? 'operator' : 'shipped+operator');
   }
-  if (problems.length > 0) throw registryInvalid(file, problems);
+  if (problems.length > 0) {
+    throw registryInvalid(file, problems);
+  }
   return new ProviderRegistry([...entries.values()], origins);
 }
 
@@ -183,13 +193,19 @@ function ruleProblems(entry: ProviderEntry, path: string): Problem[] {
     'jurisdictions',
   ] as const) {
     const fact = entry[key];
-    if (fact !== undefined && fact !== 'unknown') visitEvidence(fact.evidence, joinPath(path, key));
+    if (fact !== undefined && fact !== 'unknown') {
+      visitEvidence(fact.evidence, joinPath(path, key));
+    }
   }
   for (const [scheme, q] of Object.entries(entry.qualifications)) {
     const at = joinPath(joinPath(path, 'qualifications'), scheme);
-    if (q === 'unknown') continue;
+    if (q === 'unknown') {
+      continue;
+    }
     visitEvidence(q.evidence, at);
-    if (q.status !== 'held') continue;
+    if (q.status !== 'held') {
+      continue;
+    }
     dates.push(
       { path: joinPath(at, 'issued'), value: q.issued },
       { path: joinPath(at, 'expires'), value: q.expires },
@@ -199,7 +215,9 @@ function ruleProblems(entry: ProviderEntry, path: string): Problem[] {
     }
   }
   for (const d of dates) {
-    if (!isRealDate(d.value)) problems.push({ path: d.path, message: `is not a real date: ${d.value}` });
+    if (!isRealDate(d.value)) {
+      problems.push({ path: d.path, message: `is not a real date: ${d.value}` });
+    }
   }
   if (entry.control !== 'unknown') {
     const c = entry.control.value;

@@ -97,7 +97,9 @@ export function renderReportHtml(report: Report): string {
     `<p>${badge(report.audit.ok, report.audit.ok ? 'verified' : 'broken')} ${h(report.audit.statement)}</p>`,
   );
   parts.push('<h2>Stores</h2>');
-  for (const store of report.stores) parts.push(storeSection(store));
+  for (const store of report.stores) {
+    parts.push(storeSection(store));
+  }
   parts.push(
     '<h2>Policy</h2>',
     table(

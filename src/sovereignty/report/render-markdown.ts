@@ -95,7 +95,9 @@ export function renderReportMarkdown(report: Report): string {
   out.push('## Keys', '', e(report.keys.statement), '');
   out.push('## Audit chain', '', e(report.audit.statement), '');
   out.push('## Stores', '');
-  for (const store of report.stores) out.push(...storeSection(store));
+  for (const store of report.stores) {
+    out.push(...storeSection(store));
+  }
   out.push('## Policy', '');
   out.push(
     ...table(
@@ -128,11 +130,14 @@ function storeSection(store: StoreReport): string[] {
     `- Sealed share: ${shareText(store.sealing.sealedShare, store.sealing.sealedObjects, store.sealing.totalObjects)}; new writes ${store.sealing.writesSealed ? 'sealed' : 'not sealed'}, keys held by the ${store.sealing.keyHolder}`,
     `- May hold: ${store.allowedClasses.length > 0 ? store.allowedClasses.map(e).join(', ') : 'no class'}`,
   );
-  if (store.restsOnOperatorAttestation) out.push("- Rests on the operator's attestations for its own site.");
+  if (store.restsOnOperatorAttestation) {
+    out.push("- Rests on the operator's attestations for its own site.");
+  }
   out.push('');
   out.push('#### Data held', '');
-  if (store.holdings.length === 0) out.push('No objects recorded.', '');
-  else {
+  if (store.holdings.length === 0) {
+    out.push('No objects recorded.', '');
+  } else {
     out.push(
       ...table(
         ['class', 'objects', 'bytes', 'sealed', 'datasets'],

@@ -192,8 +192,14 @@ export function buildReport(facts: ReportFacts): Report {
   const violations = stores.flatMap((s) => s.violations);
   const cited = new Set<Requirement>();
   for (const s of stores) {
-    for (const d of s.decisions) for (const r of d.reasons) cited.add(r.requirement);
-    for (const v of s.violations) cited.add(v.requirement);
+    for (const d of s.decisions) {
+      for (const r of d.reasons) {
+        cited.add(r.requirement);
+      }
+    }
+    for (const v of s.violations) {
+      cited.add(v.requirement);
+    }
   }
   const objects = sum(facts.stores.map((s) => s.scan.totalObjects));
   const sealedObjects = sum(facts.stores.map((s) => s.scan.sealedObjects));
@@ -242,7 +248,9 @@ function storeReport(store: StoreFacts, facts: ReportFacts): StoreReport {
   const decisions: ClassDecision[] = [];
   const violations: Violation[] = [];
   for (const h of holdings) {
-    if (h.dataClass === 'unclassified' || h.objects === 0) continue;
+    if (h.dataClass === 'unclassified' || h.objects === 0) {
+      continue;
+    }
     const unsealed = unsealedByClass.get(h.dataClass);
     // What is stored is judged by what the scan found, not by how the hub writes today.
     const decision = evaluatePlacement({
@@ -259,7 +267,9 @@ function storeReport(store: StoreFacts, facts: ReportFacts): StoreReport {
     );
     decisions.push({ dataClass: h.dataClass, allowed: decision.allowed, reasons });
     for (const r of reasons) {
-      if (!r.ok) violations.push(violation(store.name, h, r.requirement, r.message));
+      if (!r.ok) {
+        violations.push(violation(store.name, h, r.requirement, r.message));
+      }
     }
   }
   const allowed = allowedClasses(provider, policy, store.sealing, now);
@@ -317,7 +327,9 @@ function storeReport(store: StoreFacts, facts: ReportFacts): StoreReport {
 /** Holdings summed by class (sensitivity order, unclassified last), datasets listed under each. */
 function classHoldings(rows: readonly StoreHolding[]): ClassHolding[] {
   const byClass = new Map<DataClass | 'unclassified', StoreHolding[]>();
-  for (const r of rows) byClass.set(r.dataClass, [...(byClass.get(r.dataClass) ?? []), r]);
+  for (const r of rows) {
+    byClass.set(r.dataClass, [...(byClass.get(r.dataClass) ?? []), r]);
+  }
   const order = (c: DataClass | 'unclassified') =>
     c === 'unclassified' ? DATA_CLASSES.length : DATA_CLASSES.indexOf(c);
   return [...byClass.entries()]
@@ -325,7 +337,9 @@ function classHoldings(rows: readonly StoreHolding[]): ClassHolding[] {
     .map(([dataClass, list]) => {
       const datasets = new Map<string, { objects: number; bytes: number }>();
       for (const r of list) {
-        if (r.dataset === undefined) continue;
+        if (r.dataset === undefined) {
+          continue;
+        }
         const d = datasets.get(r.dataset) ?? { objects: 0, bytes: 0 };
         datasets.set(r.dataset, { objects: d.objects + r.objects, bytes: d.bytes + r.bytes });
       }
@@ -353,7 +367,9 @@ function unsealedCounts(
   const storeAllSealed = store.scan.sealedObjects >= store.scan.totalObjects;
   const out = new Map<DataClass, number | undefined>();
   for (const h of holdings) {
-    if (h.dataClass === 'unclassified') continue;
+    if (h.dataClass === 'unclassified') {
+      continue;
+    }
     out.set(
       h.dataClass,
       h.sealedObjects !== undefined ? h.objects - h.sealedObjects : storeAllSealed ? 0 : undefined,
@@ -534,7 +550,9 @@ function summaryStatement(
       ? `All ${stores} store(s) hold only data the policy allows there, and the audit chain verifies.`
       : `${compliantStores} of ${stores} store(s) comply; ${violations} violation(s)${auditOk ? '' : '; the audit chain is broken'}.`,
   ];
-  if (attested) parts.push("Some placements rest on the operator's attestations for its own site.");
+  if (attested) {
+    parts.push("Some placements rest on the operator's attestations for its own site.");
+  }
   return parts.join(' ');
 }
 

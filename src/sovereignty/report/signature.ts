@@ -219,7 +219,9 @@ function publicJwkOf(key: ReportSigningKey): JWK {
     return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
   }
   const jwk = source as JWK;
-  if (jwk.kty === 'OKP' && typeof jwk.x === 'string') return { kty: 'OKP', crv: jwk.crv, x: jwk.x };
+  if (jwk.kty === 'OKP' && typeof jwk.x === 'string') {
+    return { kty: 'OKP', crv: jwk.crv, x: jwk.x };
+  }
   throw CoreErrors.INPUT_INVALID(
     'signing a report needs the public half of the Ed25519 key: pass publicKey as a KeyObject or a public JWK',
   );
