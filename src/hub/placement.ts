@@ -23,12 +23,12 @@ export function decidePlacement(
   sovereignty: Sovereignty,
   storeName: string,
   config: StoreConfig,
-  dataClass: DataClass | string,
+  dataClass: string,
   now: Date = new Date(),
 ): PlacementDecision {
   return evaluatePlacement({
     provider: sovereignty.registry.get(config.provider, `stores.${storeName}.provider`),
-    dataClass: typeof dataClass === 'string' ? parseDataClass(dataClass) : dataClass,
+    dataClass: parseDataClass(dataClass),
     policy: sovereignty.policy,
     store: storeSealing(config),
     now,
