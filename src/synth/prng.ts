@@ -86,12 +86,11 @@ export class Rng {
 
   /** Next 32-bit unsigned integer (sfc32). */
   u32(): number {
-    const t0 = (this.a + this.b) | 0;
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
     this.a = this.b ^ (this.b >>> 9);
     this.b = (this.c + (this.c << 3)) | 0;
     this.c = (this.c << 21) | (this.c >>> 11);
-    this.d = (this.d + 1) | 0;
-    const t = (t0 + this.d) | 0;
     this.c = (this.c + t) | 0;
     return t >>> 0;
   }
