@@ -19,6 +19,7 @@ import {
   LABS,
   PANELS,
   PROCEDURES,
+  SCREENING,
   VACCINES,
   VITALS,
 } from './data/clinical.js';
@@ -57,7 +58,11 @@ describe('code formats', () => {
 
 describe('the embedded vocabularies', () => {
   it('hold only well-formed codes', () => {
-    const icd = [...CHRONIC.map((c) => c.icd10.code), ...Object.values(ACUTE).map((a) => a.icd10.code)];
+    const icd = [
+      ...CHRONIC.map((c) => c.icd10.code),
+      ...Object.values(ACUTE).map((a) => a.icd10.code),
+      ...Object.values(SCREENING).map((z) => z.code),
+    ];
     for (const code of icd) expect(codeFormatCheck(ICD10_SYSTEM)!(code), code).toBe(true);
     const loinc = [
       ...Object.values(LABS).map((l) => l.loinc),

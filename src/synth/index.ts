@@ -3,6 +3,21 @@
  * and communes, encounters, conditions, drugs, vital signs and laboratory results, procedures,
  * vaccinations, allergies, deaths) as FHIR R4, streamed patient by patient, with optional injected
  * faults for validator tests. Also the NIR/INS and code-format checks ingestion validates with.
+ *
+ * Output of {@link generatePopulation} in `outDir`:
+ * - `ndjson` format: `<Type>.ndjson` for each resource type present (FHIR Bulk Data layout, one
+ *   resource per line; types in {@link SYNTH_RESOURCE_TYPES});
+ * - `bundle` format: `bundle-000001.json`, … one Bundle (`collection` or `transaction`) per
+ *   `patientsPerBundle` patients, a patient never split; line 1 holds the Bundle header, entry k sits
+ *   alone on line k + 2; `fullUrl` = {@link BUNDLE_BASE_URL} + `Type/id`;
+ * - `manifest.json`: a Bulk Data–style manifest whose `output` lists the FHIR files (the sidecars
+ *   below are not FHIR and are not listed);
+ * - `faults.json` (when `faults` > 0): `{ seed, rate, kinds, faults: FaultEntry[] }`, one entry per line;
+ * - `identities.ndjson` (when `identities` is set): one {@link SynthIdentity} per line.
+ *
+ * Resource ids are `<idPrefix>-<patient index>` for Patients and `<patient id>-<letter><n>` for the
+ * rest; an injected fault has the id of the record it was derived from plus `-x`. Every reference is
+ * relative (`Patient/<id>`) and resolves within the output.
  * @module
  */
 export { SynthErrors } from './errors.js';

@@ -38,6 +38,7 @@ import {
   PANELS,
   PROCEDURES,
   REACTIONS,
+  SCREENING,
   SMOKING_STATUS,
   VACCINES,
   VITALS,
@@ -348,6 +349,8 @@ interface Visit {
   readonly fromEmergency?: boolean;
   /** The chronic condition an admission is about (a stroke of a hypertensive, a cancer treatment). */
   readonly about?: ChronicCondition;
+  /** Why a screening visit takes place (no Condition is recorded for it). */
+  readonly screening?: Coded;
 }
 
 /** Builds every resource of one person, in chronological order, Patient first. */
@@ -593,10 +596,20 @@ class History {
     for (let day = this.windowStart + rng.int(365); day <= person.lastDay; day += 730) {
       const a = this.ageAt(day);
       if (person.sex === 'female' && a >= 50 && a < 75 && rng.chance(0.5)) {
-        visits.push({ at: [day, 9 * 60 + 15 * rng.int(32)], kind: 'screen', procedures: ['mammography'] });
+        visits.push({
+          at: [day, 9 * 60 + 15 * rng.int(32)],
+          kind: 'screen',
+          procedures: ['mammography'],
+          screening: SCREENING.breast,
+        });
       }
       if (a >= 50 && a < 75 && rng.chance(0.05)) {
-        visits.push({ at: [day + 30, 8 * 60 + 30 * rng.int(16)], kind: 'day', procedures: ['colonoscopy'] });
+        visits.push({
+          at: [day + 30, 8 * 60 + 30 * rng.int(16)],
+          kind: 'day',
+          procedures: ['colonoscopy'],
+          screening: SCREENING.colon,
+        });
       }
     }
   }
@@ -970,6 +983,7 @@ class History {
     const reasons: CodeableConcept[] = [];
     if (v.reason !== undefined) reasons.push(icd(ACUTE[v.reason].icd10));
     if (v.about !== undefined) reasons.push(icd(v.about.def.icd10));
+    if (v.screening !== undefined) reasons.push(icd(v.screening));
     const discharge =
       v.death === true
         ? DISCHARGE_EXPIRED
@@ -1022,7 +1036,7 @@ class History {
 
   private screening(v: Visit): void {
     const end = later(v.at, 20);
-    const enc = this.encounter('AMB', v.at, end, []);
+    const enc = this.encounter('AMB', v.at, end, v.screening === undefined ? [] : [icd(v.screening)]);
     for (const p of v.procedures ?? []) this.procedure(p, enc, later(v.at, 5), undefined);
   }
 

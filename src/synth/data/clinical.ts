@@ -661,6 +661,12 @@ export const ACUTE = {
 
 export type AcuteKey = keyof typeof ACUTE;
 
+/** Reasons of screening visits (ICD-10 chapter Z: no disease, a reason for care). */
+export const SCREENING = {
+  breast: { code: 'Z12.3', display: 'Examen spécial de dépistage de tumeur du sein' },
+  colon: { code: 'Z12.1', display: "Examen spécial de dépistage de tumeur de l'intestin" },
+} as const satisfies Record<string, Coded>;
+
 // ---------------------------------------------------------------- procedures (CCAM)
 
 export const PROCEDURES = {
