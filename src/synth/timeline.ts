@@ -1421,11 +1421,20 @@ class Physiology {
     for (const lab of PANELS[key].labs) {
       out.push([lab, round(this.lab(lab, day, reason), LABS[lab].decimals)]);
     }
+    const get = (k: LabKey): number => out.find(([l]) => l === k)![1];
     if (key === 'lipids') {
       // LDL is calculated (Friedewald, mmol/L) from the values just drawn.
-      const get = (k: LabKey): number => out.find(([l]) => l === k)![1];
       const ldl = Math.max(0.5, get('cholesterol') - get('hdl') - get('triglycerides') / 2.2);
       out[out.findIndex(([l]) => l === 'ldl')] = ['ldl', round(ldl, 2)];
+    }
+    if (key === 'metabolic') {
+      // eGFR is estimated from the creatinine just drawn: inversely proportional to it and falling
+      // with age, a linear stand-in for CKD-EPI (whose powers and exponentials are avoided on purpose).
+      const reference = this.person.sex === 'male' ? 84 : 66;
+      const age = this.age(day);
+      const egfr =
+        (105 * reference) / get('creatinine') - 0.45 * Math.max(0, age - 30) + this.rng.normal(0, 4);
+      out[out.findIndex(([l]) => l === 'egfr')] = ['egfr', Math.round(Math.min(140, Math.max(8, egfr)))];
     }
     return out;
   }
@@ -1465,6 +1474,7 @@ class Physiology {
           8,
         );
       case 'ldl':
+        // Replaced by the Friedewald estimate (see panel()).
         return 0;
       case 'creatinine':
         return clamp(
@@ -1475,7 +1485,8 @@ class Physiology {
           600,
         );
       case 'egfr':
-        return clamp(ckd ? rng.normal(44, 8) : rng.normal(118 - 0.85 * Math.max(18, age), 9), 10, 140);
+        // Replaced by a value derived from the panel's creatinine (see panel()).
+        return 0;
       case 'sodium':
         return clamp(rng.normal(140, 2.2), 125, 152);
       case 'potassium':
