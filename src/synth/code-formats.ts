@@ -35,7 +35,9 @@ export function loincCheckDigit(digits: string): number {
     let v = digits.charCodeAt(i) - 48;
     if (pos % 2 === 0) {
       v *= 2;
-      if (v > 9) v -= 9;
+      if (v > 9) {
+        v -= 9;
+      }
     }
     sum += v;
   }

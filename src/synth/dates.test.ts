@@ -54,7 +54,9 @@ describe('French local time', () => {
   it('switches between +01:00 and +02:00 on the same days as the time-zone database', () => {
     const mismatches: string[] = [];
     for (let d = dayNumber(1996, 1, 1); d <= dayNumber(2030, 12, 31); d += 1) {
-      if ((isSummerTime(d) ? '+02:00' : '+01:00') !== parisOffset(d)) mismatches.push(formatDate(d));
+      if ((isSummerTime(d) ? '+02:00' : '+01:00') !== parisOffset(d)) {
+        mismatches.push(formatDate(d));
+      }
     }
     expect(mismatches).toEqual([]);
   });

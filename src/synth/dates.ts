@@ -86,7 +86,9 @@ export function ageOn(birthDay: number, onDay: number): number {
   const b = civil(birthDay);
   const d = civil(onDay);
   let age = d.year - b.year;
-  if (d.month < b.month || (d.month === b.month && d.day < b.day)) age--;
+  if (d.month < b.month || (d.month === b.month && d.day < b.day)) {
+    age--;
+  }
   return age;
 }
 

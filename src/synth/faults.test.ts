@@ -21,7 +21,9 @@ describe('faults written as NDJSON', () => {
     summary = await generatePopulation({ patients: 500, seed: 'faulty', outDir: dir, faults: 0.02 });
     manifest = JSON.parse(await readFile(join(dir, 'faults.json'), 'utf8')) as typeof manifest;
     for (const name of await readdir(dir)) {
-      if (!name.endsWith('.ndjson')) continue;
+      if (!name.endsWith('.ndjson')) {
+        continue;
+      }
       const lines = (await readFile(join(dir, name), 'utf8')).split('\n');
       expect(lines.pop()).toBe('');
       files.set(name, lines);
@@ -30,7 +32,9 @@ describe('faults written as NDJSON', () => {
     const listed = new Set(manifest.faults.map((f) => `${f.file}:${f.line}`));
     for (const [name, lines] of files) {
       lines.forEach((line, i) => {
-        if (listed.has(`${name}:${i + 1}`)) return;
+        if (listed.has(`${name}:${i + 1}`)) {
+          return;
+        }
         const r = JSON.parse(line) as { resourceType: string; id: string };
         ids.add(`${r.resourceType}/${r.id}`);
       });
@@ -60,7 +64,9 @@ describe('faults written as NDJSON', () => {
     for (const entry of manifest.faults) {
       const text = files.get(entry.file)?.[entry.line - 1];
       const why = text === undefined ? 'no such line' : faultMismatch(text, entry, ids, r4);
-      if (why !== undefined) mismatches.push(`${entry.file}:${entry.line} ${entry.kind}: ${why}`);
+      if (why !== undefined) {
+        mismatches.push(`${entry.file}:${entry.line} ${entry.kind}: ${why}`);
+      }
       expect(FAULT_TARGETS[entry.kind]).toContain(entry.resourceType);
       expect(entry.file).toBe(`${entry.resourceType}.ndjson`);
     }
@@ -74,10 +80,14 @@ describe('faults written as NDJSON', () => {
     for (const [name, lines] of files) {
       const type = name.replace('.ndjson', '');
       lines.forEach((line, i) => {
-        if (listed.has(`${name}:${i + 1}`)) return;
+        if (listed.has(`${name}:${i + 1}`)) {
+          return;
+        }
         clean++;
         const why = cleanProblem(line, type, ids);
-        if (why !== undefined) problems.push(`${name}:${i + 1} ${why}`);
+        if (why !== undefined) {
+          problems.push(`${name}:${i + 1} ${why}`);
+        }
       });
     }
     expect(problems.slice(0, 10)).toEqual([]);
@@ -91,8 +101,11 @@ describe('faults written as NDJSON', () => {
     }
     const withFaults: string[] = [];
     for await (const r of populationResources({ patients: 500, seed: 'faulty', faults: 0.02 })) {
-      if (r.fault === undefined) withFaults.push(JSON.stringify(r.resource));
-      else expect(r.fault.text.length).toBeGreaterThan(0);
+      if (r.fault === undefined) {
+        withFaults.push(JSON.stringify(r.resource));
+      } else {
+        expect(r.fault.text.length).toBeGreaterThan(0);
+      }
     }
     expect(withFaults).toEqual(clean);
   });
@@ -107,7 +120,9 @@ describe('fault selection', () => {
       faults: 0.1,
       faultKinds: ['invalid-nir-key', 'invalid-loinc'],
     })) {
-      if (r.fault !== undefined) kinds.add(r.fault.kind);
+      if (r.fault !== undefined) {
+        kinds.add(r.fault.kind);
+      }
     }
     expect([...kinds].sort()).toEqual(['invalid-loinc', 'invalid-nir-key']);
   });

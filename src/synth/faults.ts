@@ -171,7 +171,9 @@ function firstCoding(resource: Json, element: string): Json {
 }
 
 function mustFail(value: string, check: (v: string) => boolean, what: string): string {
-  if (check(value)) throw new Error(`fault injection produced a valid ${what}: ${value}`);
+  if (check(value)) {
+    throw new Error(`fault injection produced a valid ${what}: ${value}`);
+  }
   return value;
 }
 

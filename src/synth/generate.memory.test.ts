@@ -12,7 +12,9 @@ const gc = runInNewContext('gc') as () => void;
 
 let dir: string | undefined;
 afterAll(async () => {
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  if (dir !== undefined) {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 it('keeps memory flat while writing 20,000 patients with faults and identities', async () => {

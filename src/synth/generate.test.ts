@@ -56,7 +56,9 @@ describe('NDJSON output', () => {
       expect(content).toHaveLength(f.records);
       expect(f.records).toBe(summary.resources[f.type as keyof typeof summary.resources]);
       expect((await stat(join(dir, f.name))).size).toBe(f.bytes);
-      for (const line of content) expect((JSON.parse(line) as FhirResource).resourceType).toBe(f.type);
+      for (const line of content) {
+        expect((JSON.parse(line) as FhirResource).resourceType).toBe(f.type);
+      }
     }
     expect(summary.resources.Patient).toBe(120);
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
@@ -95,7 +97,9 @@ describe('NDJSON output', () => {
       const text = JSON.stringify(patients[i]);
       const strings = identifyingStrings(identity);
       expect(strings).toContain(identity.nir);
-      for (const s of strings) expect(text, s).toContain(JSON.stringify(s).slice(1, -1));
+      for (const s of strings) {
+        expect(text, s).toContain(JSON.stringify(s).slice(1, -1));
+      }
       expect(identity.phones).toEqual(
         (patients[i]!.telecom ?? []).filter((t) => t.system === 'phone').map((t) => t.value),
       );
@@ -137,7 +141,9 @@ describe('Bundle output', () => {
     }
     const fromNdjson: string[] = [];
     for (const name of await readdir(nd)) {
-      if (name.endsWith('.ndjson')) fromNdjson.push(...(await lines(join(nd, name))));
+      if (name.endsWith('.ndjson')) {
+        fromNdjson.push(...(await lines(join(nd, name))));
+      }
     }
     expect(fromBundles.sort()).toEqual(fromNdjson.sort());
   });
@@ -181,7 +187,9 @@ describe('Bundle output', () => {
     const listed = new Set(faults.map((f) => `${f.file}#${f.entry!}`));
     for (const [name, { bundle }] of bundles) {
       bundle.entry!.forEach((e, i) => {
-        if (!listed.has(`${name}#${i}`)) ids.add(`${e.resource!.resourceType}/${e.resource!.id!}`);
+        if (!listed.has(`${name}#${i}`)) {
+          ids.add(`${e.resource!.resourceType}/${e.resource!.id!}`);
+        }
       });
     }
     const r4 = r4ResourceTypes();
@@ -192,15 +200,21 @@ describe('Bundle output', () => {
       const entry = bundle.entry![f.entry!]!;
       expect(text[f.line - 1]).toContain(`"fullUrl":"${entry.fullUrl!}"`);
       const why = faultMismatch(JSON.stringify(entry.resource), f, ids, r4);
-      if (why !== undefined) mismatches.push(`${f.file}#${f.entry!} ${f.kind}: ${why}`);
+      if (why !== undefined) {
+        mismatches.push(`${f.file}#${f.entry!} ${f.kind}: ${why}`);
+      }
     }
     expect(mismatches).toEqual([]);
     const problems: string[] = [];
     for (const [name, { bundle }] of bundles) {
       bundle.entry!.forEach((e, i) => {
-        if (listed.has(`${name}#${i}`)) return;
+        if (listed.has(`${name}#${i}`)) {
+          return;
+        }
         const why = cleanProblem(JSON.stringify(e.resource), 'Bundle', ids);
-        if (why !== undefined) problems.push(`${name}#${i} ${why}`);
+        if (why !== undefined) {
+          problems.push(`${name}#${i} ${why}`);
+        }
       });
     }
     expect(problems.slice(0, 10)).toEqual([]);
@@ -263,7 +277,9 @@ describe('output directory and options', () => {
         signal: controller.signal,
         onProgress: ({ done }) => {
           seen.push(done);
-          if (done === 2000) controller.abort();
+          if (done === 2000) {
+            controller.abort();
+          }
         },
       }),
       'OPERATION_ABORTED',

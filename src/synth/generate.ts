@@ -114,14 +114,20 @@ class NdjsonLayout implements Layout {
   }
 
   async endPatient(): Promise<void> {
-    for (const sink of this.sinks.values()) if (sink.needsDrain) await sink.ready();
+    for (const sink of this.sinks.values()) {
+      if (sink.needsDrain) {
+        await sink.ready();
+      }
+    }
   }
 
   async close(): Promise<{ name: string; type: string; records: number }[]> {
     const out: { name: string; type: string; records: number }[] = [];
     for (const type of SYNTH_RESOURCE_TYPES) {
       const sink = this.sinks.get(type);
-      if (sink === undefined) continue;
+      if (sink === undefined) {
+        continue;
+      }
       await sink.close();
       out.push({ name: sink.name, type, records: sink.lines });
     }
@@ -129,7 +135,9 @@ class NdjsonLayout implements Layout {
   }
 
   async abandon(): Promise<void> {
-    for (const sink of this.sinks.values()) await sink.abandon();
+    for (const sink of this.sinks.values()) {
+      await sink.abandon();
+    }
   }
 }
 
@@ -181,9 +189,14 @@ class BundleLayout implements Layout {
 
   async endPatient(): Promise<void> {
     this.patients++;
-    if (this.sink === undefined) return;
-    if (this.patients % this.perBundle === 0) await this.finish();
-    else if (this.sink.needsDrain) await this.sink.ready();
+    if (this.sink === undefined) {
+      return;
+    }
+    if (this.patients % this.perBundle === 0) {
+      await this.finish();
+    } else if (this.sink.needsDrain) {
+      await this.sink.ready();
+    }
   }
 
   private async finish(): Promise<void> {
@@ -195,7 +208,9 @@ class BundleLayout implements Layout {
   }
 
   async close(): Promise<{ name: string; type: string; records: number }[]> {
-    if (this.sink !== undefined) await this.finish();
+    if (this.sink !== undefined) {
+      await this.finish();
+    }
     return this.done;
   }
 
@@ -242,7 +257,9 @@ async function prepareDirectory(dir: string, overwrite: boolean): Promise<void> 
   try {
     await mkdir(dir, { recursive: true });
     const names = await readdir(dir);
-    if (names.length === 0) return;
+    if (names.length === 0) {
+      return;
+    }
     if (!overwrite) {
       throw SynthErrors.SYNTH_OUTPUT_NOT_EMPTY(
         `output directory ${dir} is not empty (${names.length} entries)`,
@@ -251,9 +268,15 @@ async function prepareDirectory(dir: string, overwrite: boolean): Promise<void> 
         },
       );
     }
-    for (const name of names) if (OWN_FILE.test(name)) await rm(join(dir, name), { force: true });
+    for (const name of names) {
+      if (OWN_FILE.test(name)) {
+        await rm(join(dir, name), { force: true });
+      }
+    }
   } catch (err) {
-    if (isHdhError(err)) throw err;
+    if (isHdhError(err)) {
+      throw err;
+    }
     throw SynthErrors.SYNTH_OUTPUT_FAILED(
       `cannot prepare output directory ${dir}: ${(err as Error).message}`,
       { cause: err },
@@ -267,7 +290,9 @@ function sidecarPath(
   name: string,
   byDefault: boolean,
 ): string | undefined {
-  if (typeof option === 'string') return option;
+  if (typeof option === 'string') {
+    return option;
+  }
   return (option ?? byDefault) ? join(dir, name) : undefined;
 }
 
@@ -331,14 +356,18 @@ export async function generatePopulation(options: GenerateOptions): Promise<Synt
   try {
     for (let index = opts.startIndex; index < end; index++) {
       const done = index - opts.startIndex;
-      if (done % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+      if (done % YIELD_EVERY === YIELD_EVERY - 1) {
+        await yieldToLoop();
+      }
       if (opts.signal?.aborted === true) {
         throw CoreErrors.OPERATION_ABORTED('synthetic population generation was cancelled', {
           cause: opts.signal.reason,
         });
       }
       const patient = generatePatient(ctx, index, plan);
-      if (patient.deceased) deceased++;
+      if (patient.deceased) {
+        deceased++;
+      }
       for (const record of patient.records) {
         const text = record.fault === undefined ? JSON.stringify(record.resource) : record.fault.text;
         const at = layout.write(record, text);
@@ -359,10 +388,16 @@ export async function generatePopulation(options: GenerateOptions): Promise<Synt
       }
       if (identities !== undefined) {
         identities.line(JSON.stringify(patient.identity));
-        for (const f of patient.faultIdentities) identities.line(JSON.stringify(f));
-        if (identities.needsDrain) await identities.ready();
+        for (const f of patient.faultIdentities) {
+          identities.line(JSON.stringify(f));
+        }
+        if (identities.needsDrain) {
+          await identities.ready();
+        }
       }
-      if (faults?.needsDrain === true) await faults.ready();
+      if (faults?.needsDrain === true) {
+        await faults.ready();
+      }
       await layout.endPatient();
       if (options.onProgress !== undefined && ((done + 1) % PROGRESS_EVERY === 0 || index + 1 === end)) {
         options.onProgress({ done: done + 1, total: opts.patients });
@@ -373,7 +408,9 @@ export async function generatePopulation(options: GenerateOptions): Promise<Synt
     await identities?.close();
 
     const files: SynthFile[] = [];
-    for (const f of written) files.push({ ...f, bytes: (await stat(join(dir, f.name))).size });
+    for (const f of written) {
+      files.push({ ...f, bytes: (await stat(join(dir, f.name))).size });
+    }
     const manifest = join(dir, 'manifest.json');
     await writeFile(
       manifest,
@@ -423,7 +460,9 @@ export async function generatePopulation(options: GenerateOptions): Promise<Synt
     await layout.abandon();
     await faults?.abandon();
     await identities?.abandon();
-    if (isHdhError(err)) throw err;
+    if (isHdhError(err)) {
+      throw err;
+    }
     throw SynthErrors.SYNTH_OUTPUT_FAILED(
       `synthetic population not written to ${dir}: ${(err as Error).message}`,
       { cause: err },

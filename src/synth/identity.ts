@@ -62,7 +62,9 @@ export function identityOf(person: Person): SynthIdentity {
  */
 export function identifyingStrings(identity: SynthIdentity): string[] {
   const out = [identity.nir, identity.ins.value, identity.ipp.value, identity.family, ...identity.given];
-  if (identity.usualFamily !== undefined) out.push(identity.usualFamily);
+  if (identity.usualFamily !== undefined) {
+    out.push(identity.usualFamily);
+  }
   out.push(...identity.addressLines, ...identity.phones, ...identity.emails);
   return [...new Set(out)];
 }

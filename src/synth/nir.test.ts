@@ -81,8 +81,11 @@ describe('checkNir', () => {
     for (let k = 1; k <= 97; k++) {
       const nir = good.slice(0, 13) + String(k).padStart(2, '0');
       const check = checkNir(nir);
-      if (k === 33) expect(check.ok).toBe(true);
-      else expect(check).toMatchObject({ ok: false, problem: 'key' });
+      if (k === 33) {
+        expect(check.ok).toBe(true);
+      } else {
+        expect(check).toMatchObject({ ok: false, problem: 'key' });
+      }
     }
   });
 

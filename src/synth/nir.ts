@@ -146,7 +146,9 @@ export function makeNir(input: MakeNirInput): string {
   const { sex, year, month, place, commune, order } = input;
   const placeOk = /^(\d{2}|2A|2B|9[78]\d)$/.test(place);
   const communeDigits = place.length === 3 ? 2 : 3;
-  if (!placeOk) throw SynthErrors.SYNTH_NIR_MALFORMED(`NIR place "${place}" is not a département code`);
+  if (!placeOk) {
+    throw SynthErrors.SYNTH_NIR_MALFORMED(`NIR place "${place}" is not a département code`);
+  }
   if (!Number.isInteger(commune) || commune < 0 || commune >= 10 ** communeDigits) {
     throw SynthErrors.SYNTH_NIR_MALFORMED(`NIR commune ${commune} does not fit in ${communeDigits} digits`);
   }

@@ -81,7 +81,11 @@ const PYRAMID = weightedTable(AGE_PYRAMID.map(([from, share]) => [from, share] a
 const COMMUNE_TABLE = weightedTable(COMMUNES.map((c) => [c, c.weight] as const));
 const METRO_BIRTH_DEPS = (() => {
   const byDep = new Map<string, number>();
-  for (const c of COMMUNES) if (c.dep.length === 2) byDep.set(c.dep, (byDep.get(c.dep) ?? 0) + c.weight + 30);
+  for (const c of COMMUNES) {
+    if (c.dep.length === 2) {
+      byDep.set(c.dep, (byDep.get(c.dep) ?? 0) + c.weight + 30);
+    }
+  }
   return weightedTable([...byDep.entries()]);
 })();
 const MALE_TABLES = MALE_GIVEN.map((names) => rankWeights(names, 4));
@@ -104,7 +108,9 @@ if (METRO_SLOTS + OTHER_BIRTH_SLOTS.length !== NIR_SLOTS) {
 
 function cohort(birthYear: number): number {
   let i = COHORT_START_YEARS.length - 1;
-  while (birthYear < COHORT_START_YEARS[i]!) i--;
+  while (birthYear < COHORT_START_YEARS[i]!) {
+    i--;
+  }
   return i;
 }
 
@@ -115,13 +121,17 @@ function birthPlace(rng: Rng, slot: number, residence: Commune, birthYear: numbe
   }
   let dep = residence.dep.length === 2 && rng.chance(0.55) ? residence.dep : rng.weighted(METRO_BIRTH_DEPS);
   // Before 1976 Corsica was one département, numbered 20.
-  if ((dep === '2A' || dep === '2B') && birthYear < 1976) dep = '20';
+  if ((dep === '2A' || dep === '2B') && birthYear < 1976) {
+    dep = '20';
+  }
   return [dep, slot + 1];
 }
 
 function digits(rng: Rng, n: number): string {
   let s = '';
-  for (let i = 0; i < n; i++) s += String(rng.int(10));
+  for (let i = 0; i < n; i++) {
+    s += String(rng.int(10));
+  }
   return s;
 }
 
@@ -137,7 +147,9 @@ function asciiLower(text: string): string {
 function pickGiven(rng: Rng, table: WeightedTable<string>, taken: readonly string[]): string {
   for (let i = 0; i < 4; i++) {
     const name = rng.weighted(table);
-    if (!taken.includes(name)) return name;
+    if (!taken.includes(name)) {
+      return name;
+    }
   }
   return rng.pick(table.items.filter((n) => !taken.includes(n)));
 }
@@ -163,7 +175,9 @@ function phones(rng: Rng, dep: string, age: number): Phone[] {
 }
 
 function smoking(rng: Rng, age: number, sex: Sex): Smoking | undefined {
-  if (age < 15) return undefined;
+  if (age < 15) {
+    return undefined;
+  }
   const current = age < 25 ? 0.24 : age < 55 ? (sex === 'male' ? 0.32 : 0.26) : age < 70 ? 0.18 : 0.07;
   const former = age < 25 ? 0.05 : age < 55 ? 0.25 : 0.38;
   const u = rng.next();
@@ -235,8 +249,12 @@ export function makePerson(ctx: PopulationContext, index: number): Person {
   const c = cohort(birth.year);
   const givenTable = (sex === 'male' ? MALE_TABLES : FEMALE_TABLES)[c]!;
   const given: string[] = [rng.weighted(givenTable)];
-  if (rng.chance(0.6)) given.push(pickGiven(rng, givenTable, given));
-  if (given.length === 2 && rng.chance(0.25)) given.push(pickGiven(rng, givenTable, given));
+  if (rng.chance(0.6)) {
+    given.push(pickGiven(rng, givenTable, given));
+  }
+  if (given.length === 2 && rng.chance(0.25)) {
+    given.push(pickGiven(rng, givenTable, given));
+  }
   const family = rng.weighted(FAMILY_TABLE);
   const usualFamily =
     sex === 'female' && refAge >= 23 && rng.chance(0.55) ? rng.weighted(FAMILY_TABLE) : undefined;
@@ -258,27 +276,37 @@ export function makePerson(ctx: PopulationContext, index: number): Person {
   const band = bandIndex(refAge);
   for (const def of CHRONIC) {
     if (def.key === 'obesity') {
-      if (refAge >= 18 && size.bmi >= 30 && rng.chance(0.6)) drawn.push(def);
+      if (refAge >= 18 && size.bmi >= 30 && rng.chance(0.6)) {
+        drawn.push(def);
+      }
       continue;
     }
     const base = (sex === 'male' ? def.male : def.female)[band]!;
-    if (base > 0 && rng.chance(Math.min(0.95, base * (RISK[def.key]?.(has, smoke) ?? 1)))) drawn.push(def);
+    if (base > 0 && rng.chance(Math.min(0.95, base * (RISK[def.key]?.(has, smoke) ?? 1)))) {
+      drawn.push(def);
+    }
   }
 
   let deathDay: number | undefined;
   const severe = drawn.filter((d) => d.severe).length;
   for (let y = 3; y >= 1 && deathDay === undefined; y--) {
     const start = REFERENCE_DAY - y * 365;
-    if (birthDay > start) continue;
+    if (birthDay > start) {
+      continue;
+    }
     const p = Math.min(0.9, annualMortality(ageOn(birthDay, start), sex === 'male') * (1 + 0.6 * severe));
-    if (rng.chance(p)) deathDay = start + rng.range(1, 365);
+    if (rng.chance(p)) {
+      deathDay = start + rng.range(1, 365);
+    }
   }
   const lastDay = deathDay ?? REFERENCE_DAY;
   const age = ageOn(birthDay, lastDay);
 
   const conditions: ChronicCondition[] = [];
   for (const def of drawn) {
-    if (def.onsetFrom > age) continue;
+    if (def.onsetFrom > age) {
+      continue;
+    }
     const u = rng.next();
     const onsetAge = age - Math.floor(u * u * (age - def.onsetFrom + 1));
     const onsetDay = Math.min(lastDay - 1, birthDay + Math.floor(onsetAge * DAYS_PER_YEAR) + rng.int(365));

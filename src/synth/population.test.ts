@@ -10,17 +10,25 @@ import { SYNTH_RESOURCE_TYPES } from './timeline.js';
 
 async function collect(options: Parameters<typeof populationPatients>[0]): Promise<SynthPatient[]> {
   const out: SynthPatient[] = [];
-  for await (const p of populationPatients(options)) out.push(p);
+  for await (const p of populationPatients(options)) {
+    out.push(p);
+  }
   return out;
 }
 
 /** Every `reference` string anywhere in a resource. */
 function references(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const n of node) references(n, out);
-  else if (node !== null && typeof node === 'object') {
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      references(n, out);
+    }
+  } else if (node !== null && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
-      if (k === 'reference' && typeof v === 'string') out.push(v);
-      else references(v, out);
+      if (k === 'reference' && typeof v === 'string') {
+        out.push(v);
+      } else {
+        references(v, out);
+      }
     }
   }
   return out;
@@ -31,13 +39,18 @@ function codings(
   node: unknown,
   out: { system?: string; code?: string }[] = [],
 ): { system?: string; code?: string }[] {
-  if (Array.isArray(node)) for (const n of node) codings(n, out);
-  else if (node !== null && typeof node === 'object') {
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      codings(n, out);
+    }
+  } else if (node !== null && typeof node === 'object') {
     const o = node as Record<string, unknown>;
     if (typeof o.system === 'string' && typeof o.code === 'string' && !('value' in o)) {
       out.push(o);
     }
-    for (const v of Object.values(o)) codings(v, out);
+    for (const v of Object.values(o)) {
+      codings(v, out);
+    }
   }
   return out;
 }
@@ -86,7 +99,9 @@ describe('determinism', () => {
         seed: 's',
         signal: controller.signal,
       })) {
-        if (record.type === 'Patient' && ++n === 50) controller.abort();
+        if (record.type === 'Patient' && ++n === 50) {
+          controller.abort();
+        }
       }
     };
     await expect(run()).rejects.toSatisfy((err: unknown) => isHdhError(err, 'OPERATION_ABORTED'));
@@ -115,7 +130,9 @@ describe('a population of 6,000', () => {
   const N = 6000;
   const problems: string[] = [];
   const problem = (text: string): void => {
-    if (problems.length < 20) problems.push(text);
+    if (problems.length < 20) {
+      problems.push(text);
+    }
   };
   const stats = {
     female: 0,
@@ -145,8 +162,12 @@ describe('a population of 6,000', () => {
       }
       const age = ageAtReference(patient.birthDate!);
       const female = patient.gender === 'female';
-      if (female) stats.female++;
-      if (age >= 65) stats.over65++;
+      if (female) {
+        stats.female++;
+      }
+      if (age >= 65) {
+        stats.over65++;
+      }
       if (patient.deceasedDateTime !== undefined) {
         stats.deceased++;
         stats.deathAges.push(
@@ -156,10 +177,14 @@ describe('a population of 6,000', () => {
 
       // Identity: INS valid, NIR consistent with sex and birth date, unique.
       const ins = patient.identifier!.find((i) => i.system === INS_NIR_SYSTEM)!;
-      if (!checkIns(ins).ok) problem(`invalid INS ${ins.value}`);
+      if (!checkIns(ins).ok) {
+        problem(`invalid INS ${ins.value}`);
+      }
       const nir = checkNir(ins.value!);
       if (nir.ok) {
-        if (nir.parts.sex !== (female ? 2 : 1)) problem(`NIR ${ins.value} sex digit vs ${patient.gender}`);
+        if (nir.parts.sex !== (female ? 2 : 1)) {
+          problem(`NIR ${ins.value} sex digit vs ${patient.gender}`);
+        }
         if (
           nir.parts.year !== patient.birthDate!.slice(2, 4) ||
           nir.parts.month !== patient.birthDate!.slice(5, 7)
@@ -168,9 +193,13 @@ describe('a population of 6,000', () => {
         }
         stats.places.add(nir.parts.place);
       }
-      if (stats.nirs.has(ins.value!)) problem(`NIR ${ins.value} repeated`);
+      if (stats.nirs.has(ins.value!)) {
+        problem(`NIR ${ins.value} repeated`);
+      }
       stats.nirs.add(ins.value!);
-      if (p.identity.nir !== ins.value) problem('identity NIR differs from the Patient');
+      if (p.identity.nir !== ins.value) {
+        problem('identity NIR differs from the Patient');
+      }
       const address = patient.address![0]!;
       if (
         !address.postalCode!.startsWith(address.city === undefined ? '' : address.postalCode!.slice(0, 2))
@@ -188,24 +217,34 @@ describe('a population of 6,000', () => {
       for (const r of p.records) {
         const res = r.resource as FhirResource;
         stats.types.add(r.type);
-        if (res.resourceType !== r.type) problem(`record type ${r.type} holds ${res.resourceType}`);
+        if (res.resourceType !== r.type) {
+          problem(`record type ${r.type} holds ${res.resourceType}`);
+        }
         const key = `${res.resourceType}/${res.id!}`;
-        if (ids.has(key)) problem(`duplicate ${key}`);
+        if (ids.has(key)) {
+          problem(`duplicate ${key}`);
+        }
         ids.add(key);
       }
       const deathDate = patient.deceasedDateTime?.slice(0, 10);
       for (const r of p.records) {
         for (const ref of references(r.resource)) {
-          if (!ids.has(ref)) problem(`${r.type} references missing ${ref}`);
+          if (!ids.has(ref)) {
+            problem(`${r.type} references missing ${ref}`);
+          }
         }
         for (const c of codings(r.resource)) {
           const check = codeFormatCheck(c.system!);
-          if (check !== undefined && !check(c.code!)) problem(`bad ${c.system} code ${c.code}`);
+          if (check !== undefined && !check(c.code!)) {
+            problem(`bad ${c.system} code ${c.code}`);
+          }
         }
         const text = JSON.stringify(r.resource);
         for (const m of text.matchAll(/"(\d{4}-\d{2}-\d{2})(T[^"]*)?"/g)) {
           const date = m[1]!;
-          if (date > REFERENCE_DATE) problem(`${r.type} dated ${date} after the reference date`);
+          if (date > REFERENCE_DATE) {
+            problem(`${r.type} dated ${date} after the reference date`);
+          }
           if (r.type !== 'Patient' && date < patient.birthDate!) {
             problem(`${r.type} dated ${date} before birth`);
           }
@@ -222,40 +261,63 @@ describe('a population of 6,000', () => {
       const has = (code: string): boolean => conditions.includes(code);
       if (age >= 60) {
         stats.byAge.over60++;
-        if (has('I10')) stats.hypertension60++;
-        if (has('E11.9')) stats.diabetes60++;
+        if (has('I10')) {
+          stats.hypertension60++;
+        }
+        if (has('E11.9')) {
+          stats.diabetes60++;
+        }
       }
       if (age >= 40) {
         stats.byAge.over40++;
-        if (has('J44.9')) stats.copd40++;
+        if (has('J44.9')) {
+          stats.copd40++;
+        }
       }
       if (age < 18) {
         stats.byAge.children++;
-        if (has('J45.9')) stats.asthmaChildren++;
+        if (has('J45.9')) {
+          stats.asthmaChildren++;
+        }
       }
       if (age >= 18) {
         stats.byAge.adults++;
         if (female) {
           stats.depression.females++;
-          if (has('F32.9')) stats.depression.female++;
+          if (has('F32.9')) {
+            stats.depression.female++;
+          }
         } else {
           stats.depression.males++;
-          if (has('F32.9')) stats.depression.male++;
+          if (has('F32.9')) {
+            stats.depression.male++;
+          }
         }
       }
-      if (has('C50.9') && !female) problem('breast cancer in a man');
-      if (has('C61') && female) problem('prostate cancer in a woman');
-      if ((has('O80') || has('O82')) && (!female || age < 15)) problem('delivery of a man or a child');
+      if (has('C50.9') && !female) {
+        problem('breast cancer in a man');
+      }
+      if (has('C61') && female) {
+        problem('prostate cancer in a woman');
+      }
+      if ((has('O80') || has('O82')) && (!female || age < 15)) {
+        problem('delivery of a man or a child');
+      }
       for (const r of p.records) {
-        if (r.type !== 'Observation') continue;
+        if (r.type !== 'Observation') {
+          continue;
+        }
         const obs = r.resource as Observation;
         const code = obs.code.coding![0]!.code;
         if (obs.valueQuantity !== undefined && obs.valueQuantity.system !== 'http://unitsofmeasure.org') {
           problem('unit not UCUM');
         }
         if (code === '4548-4') {
-          if (has('E11.9')) stats.a1c.push(obs.valueQuantity!.value!);
-          else problem('HbA1c measured in a patient without diabetes');
+          if (has('E11.9')) {
+            stats.a1c.push(obs.valueQuantity!.value!);
+          } else {
+            problem('HbA1c measured in a patient without diabetes');
+          }
         }
         if (code === '14749-6') {
           (has('E11.9') ? stats.glucose.diabetic : stats.glucose.other).push(obs.valueQuantity!.value!);
@@ -264,7 +326,9 @@ describe('a population of 6,000', () => {
           const sys = obs.component!.find((c) => c.code.coding![0]!.code === '8480-6')!.valueQuantity!.value!;
           (has('I10') ? stats.systolic.hypertensive : stats.systolic.other).push(sys);
         }
-        if (code === '39156-5' && age >= 25) stats.bmi.push(obs.valueQuantity!.value!);
+        if (code === '39156-5' && age >= 25) {
+          stats.bmi.push(obs.valueQuantity!.value!);
+        }
       }
     }
   }, 120_000);
@@ -278,7 +342,9 @@ describe('a population of 6,000', () => {
 
   it('has valid, unique NIRs born in every kind of place, Corsica included', () => {
     expect(stats.nirs.size).toBe(N);
-    for (const place of ['75', '99']) expect(stats.places.has(place), place).toBe(true);
+    for (const place of ['75', '99']) {
+      expect(stats.places.has(place), place).toBe(true);
+    }
     expect(['2A', '2B'].some((p) => stats.places.has(p))).toBe(true);
     expect([...stats.places].some((p) => p.startsWith('97'))).toBe(true);
   });
@@ -322,7 +388,9 @@ describe('a population of 6,000', () => {
   it('uses the code systems the ingestion expects', async () => {
     const systems = new Set<string>();
     for await (const r of populationResources({ patients: 300, seed: 'systems' })) {
-      for (const c of codings(r.resource)) systems.add(c.system!);
+      for (const c of codings(r.resource)) {
+        systems.add(c.system!);
+      }
     }
     for (const s of [ICD10_SYSTEM, LOINC_SYSTEM, ATC_SYSTEM, CCAM_SYSTEM]) {
       expect(systems.has(s), s).toBe(true);

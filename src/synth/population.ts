@@ -53,7 +53,9 @@ export function generatePatient(ctx: PopulationContext, index: number, faultPlan
     for (const record of clean) {
       records.push(record);
       const kind = faultPlan.choose(record.type, rng);
-      if (kind === undefined) continue;
+      if (kind === undefined) {
+        continue;
+      }
       const injected = injectFault(ctx, kind, record.type, record.resource, rng);
       records.push({ type: record.type, resource: injected.resource, fault: injected.fault });
       if (record.type === 'Patient' && injected.resource !== undefined) {
@@ -95,7 +97,9 @@ export async function* populationPatients(
   const ctx = new PopulationContext(opts.seed);
   const end = opts.startIndex + opts.patients;
   for (let index = opts.startIndex; index < end; index++) {
-    if ((index - opts.startIndex) % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+    if ((index - opts.startIndex) % YIELD_EVERY === YIELD_EVERY - 1) {
+      await yieldToLoop();
+    }
     aborted(opts.signal);
     yield generatePatient(ctx, index, opts.faultPlan);
   }
@@ -109,5 +113,7 @@ export async function* populationPatients(
 export async function* populationResources(
   options: PopulationOptions,
 ): AsyncGenerator<SynthRecord, void, undefined> {
-  for await (const patient of populationPatients(options)) yield* patient.records;
+  for await (const patient of populationPatients(options)) {
+    yield* patient.records;
+  }
 }

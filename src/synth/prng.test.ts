@@ -22,7 +22,9 @@ function* referenceSfc32(a0: number, b0: number, c0: number, d0: number): Genera
 describe('Rng', () => {
   it('is sfc32: matches an independent BigInt implementation after the warm-up', () => {
     const ref = referenceSfc32(0x9e3779b9, 0x243f6a88, 0xb7e15162, 42);
-    for (let i = 0; i < 12; i++) ref.next();
+    for (let i = 0; i < 12; i++) {
+      ref.next();
+    }
     const rng = new Rng(0x9e3779b9, 0x243f6a88, 0xb7e15162, 42);
     const ours = Array.from({ length: 1000 }, () => rng.u32());
     expect(ours).toEqual(Array.from({ length: 1000 }, () => ref.next().value as number));
@@ -54,13 +56,17 @@ describe('Rng', () => {
     let outOfRange = 0;
     for (let i = 0; i < n; i++) {
       const u = rng.next();
-      if (u < 0 || u >= 1) outOfRange++;
+      if (u < 0 || u >= 1) {
+        outOfRange++;
+      }
       sum += u;
       const x = rng.normal(10, 2);
       sumN += x;
       sumN2 += x * x;
       const k = rng.range(3, 5);
-      if (k < 3 || k > 5 || !Number.isInteger(k)) outOfRange++;
+      if (k < 3 || k > 5 || !Number.isInteger(k)) {
+        outOfRange++;
+      }
     }
     expect(outOfRange).toBe(0);
     expect(sum / n).toBeCloseTo(0.5, 1);
@@ -78,7 +84,9 @@ describe('Rng', () => {
       ['d', 6],
     ] as const);
     const counts: Record<string, number> = { a: 0, b: 0, c: 0, d: 0 };
-    for (let i = 0; i < 20000; i++) counts[rng.weighted(table)]!++;
+    for (let i = 0; i < 20000; i++) {
+      counts[rng.weighted(table)]!++;
+    }
     expect(counts.c).toBe(0);
     expect(counts.a! / 20000).toBeCloseTo(0.1, 1);
     expect(counts.d! / 20000).toBeCloseTo(0.6, 1);
@@ -91,7 +99,9 @@ describe('Permutation', () => {
     for (const size of [2, 999, 4096, 998001 % 5000]) {
       const perm = new Permutation(size, seedWords('p'), size);
       const seen = new Set<number>();
-      for (let x = 0; x < size; x++) seen.add(perm.apply(x));
+      for (let x = 0; x < size; x++) {
+        seen.add(perm.apply(x));
+      }
       expect(seen.size).toBe(size);
       expect([...seen].every((y) => y >= 0 && y < size)).toBe(true);
     }

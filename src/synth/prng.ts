@@ -62,11 +62,15 @@ export function weightedTable<T>(entries: readonly (readonly [T, number])[]): We
   const cumulative = new Float64Array(entries.length);
   let total = 0;
   entries.forEach(([, w], i) => {
-    if (!(w >= 0)) throw new Error(`weight ${w} at ${i} must be a non-negative number`);
+    if (!(w >= 0)) {
+      throw new Error(`weight ${w} at ${i} must be a non-negative number`);
+    }
     total += w;
     cumulative[i] = total;
   });
-  if (total <= 0) throw new Error('a weighted table needs a positive total weight');
+  if (total <= 0) {
+    throw new Error('a weighted table needs a positive total weight');
+  }
   return { items: entries.map(([item]) => item), cumulative, total };
 }
 
@@ -81,7 +85,9 @@ export class Rng {
     this.b = b | 0;
     this.c = c | 0;
     this.d = d | 0;
-    for (let i = 0; i < 12; i++) this.u32();
+    for (let i = 0; i < 12; i++) {
+      this.u32();
+    }
   }
 
   /** Next 32-bit unsigned integer (sfc32). */
@@ -134,8 +140,11 @@ export class Rng {
     let hi = cum.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cum[mid]! > x) hi = mid;
-      else lo = mid + 1;
+      if (cum[mid]! > x) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
     }
     return table.items[lo]!;
   }
@@ -176,14 +185,18 @@ export class Permutation {
       throw new Error(`permutation size ${size} must be an integer in [2, 2^30]`);
     }
     let bits = 2;
-    while (2 ** bits < size) bits += 2;
+    while (2 ** bits < size) {
+      bits += 2;
+    }
     this.half = bits / 2;
     this.mask = 2 ** this.half - 1;
     this.keys = [0, 1, 2, 3].map((r) => mix32(seed[r]! ^ mix32(tweak + Math.imul(r + 1, 0x27d4eb2f))));
   }
 
   apply(x: number): number {
-    if (!(x >= 0 && x < this.size)) throw new Error(`value ${x} outside the permutation domain`);
+    if (!(x >= 0 && x < this.size)) {
+      throw new Error(`value ${x} outside the permutation domain`);
+    }
     let v = x;
     do {
       let l = v >>> this.half;

@@ -42,11 +42,15 @@ export class LineSink {
   append(text: string): void {
     this.batch.push(text);
     this.batchChars += text.length;
-    if (this.batchChars >= BATCH_CHARS) this.flush();
+    if (this.batchChars >= BATCH_CHARS) {
+      this.flush();
+    }
   }
 
   private flush(): void {
-    if (this.batch.length === 0) return;
+    if (this.batch.length === 0) {
+      return;
+    }
     const chunk = this.batch.join('');
     this.batch = [];
     this.batchChars = 0;

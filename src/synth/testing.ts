@@ -21,7 +21,9 @@ export function r4ResourceTypes(): Set<string> {
   const types = new Set<string>();
   for (const name of readdirSync(dir)) {
     const m = /^([A-Z][A-Za-z]+)-/.exec(name);
-    if (m !== null) types.add(m[1]!);
+    if (m !== null) {
+      types.add(m[1]!);
+    }
   }
   return types;
 }
@@ -31,13 +33,19 @@ type Json = Record<string, unknown>;
 /** Follows `Type.a.b[0].c` (the leading type is dropped) into a parsed resource. */
 export function at(resource: Json, path: string): unknown {
   const parts = path.split('.');
-  if (/^[A-Z]/.test(parts[0]!)) parts.shift();
+  if (/^[A-Z]/.test(parts[0]!)) {
+    parts.shift();
+  }
   let node: unknown = resource;
   for (const part of parts) {
     const m = /^([A-Za-z]+)(\[(\d+)\])?$/.exec(part);
-    if (m === null || node === null || typeof node !== 'object') return undefined;
+    if (m === null || node === null || typeof node !== 'object') {
+      return undefined;
+    }
     node = (node as Json)[m[1]!];
-    if (m[3] !== undefined) node = Array.isArray(node) ? node[Number(m[3])] : undefined;
+    if (m[3] !== undefined) {
+      node = Array.isArray(node) ? node[Number(m[3])] : undefined;
+    }
   }
   return node;
 }
@@ -53,25 +61,38 @@ function parse(text: string): Json | undefined {
 
 /** Every `reference` string in a resource. */
 export function referencesOf(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const n of node) referencesOf(n, out);
-  else if (node !== null && typeof node === 'object') {
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      referencesOf(n, out);
+    }
+  } else if (node !== null && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
-      if (k === 'reference' && typeof v === 'string') out.push(v);
-      else referencesOf(v, out);
+      if (k === 'reference' && typeof v === 'string') {
+        out.push(v);
+      } else {
+        referencesOf(v, out);
+      }
     }
   }
   return out;
 }
 
 function badCodes(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const n of node) badCodes(n, out);
-  else if (node !== null && typeof node === 'object') {
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      badCodes(n, out);
+    }
+  } else if (node !== null && typeof node === 'object') {
     const o = node as Json;
     if (typeof o.system === 'string' && typeof o.code === 'string') {
       const check = codeFormatCheck(o.system);
-      if (check !== undefined && !check(o.code)) out.push(`${o.system}|${o.code}`);
+      if (check !== undefined && !check(o.code)) {
+        out.push(`${o.system}|${o.code}`);
+      }
     }
-    for (const v of Object.values(o)) badCodes(v, out);
+    for (const v of Object.values(o)) {
+      badCodes(v, out);
+    }
   }
   return out;
 }
@@ -107,8 +128,12 @@ export function faultMismatch(
   if (entry.kind === 'invalid-json') {
     return r === undefined && text.length > 0 ? undefined : 'line parses as JSON';
   }
-  if (r === undefined) return 'line is not a JSON object';
-  if (r.id !== entry.id) return `id ${String(r.id)} is not ${entry.id}`;
+  if (r === undefined) {
+    return 'line is not a JSON object';
+  }
+  if (r.id !== entry.id) {
+    return `id ${String(r.id)} is not ${entry.id}`;
+  }
   const value = at(r, entry.path);
   switch (entry.kind) {
     case 'missing-resource-type':
@@ -119,7 +144,9 @@ export function faultMismatch(
         : `resourceType ${String(r.resourceType)} is known`;
     case 'missing-required-element': {
       const element = entry.path.split('.')[1]!.replace('[x]', '');
-      if (!REQUIRED[entry.resourceType]?.includes(element)) return `${entry.path} is not required`;
+      if (!REQUIRED[entry.resourceType]?.includes(element)) {
+        return `${entry.path} is not required`;
+      }
       return present(r, element) ? `${entry.path} is present` : undefined;
     }
     case 'wrong-type': {
@@ -166,25 +193,43 @@ export function faultMismatch(
 /** Says what is wrong with a record that should be well-formed, or undefined. */
 export function cleanProblem(text: string, fileType: string, ids: ReadonlySet<string>): string | undefined {
   const r = parse(text);
-  if (r === undefined) return 'not a JSON object';
+  if (r === undefined) {
+    return 'not a JSON object';
+  }
   if (fileType !== 'Bundle' && r.resourceType !== fileType) {
     return `resourceType ${String(r.resourceType)} in ${fileType} file`;
   }
   const type = String(r.resourceType);
-  for (const element of REQUIRED[type] ?? []) if (!present(r, element)) return `${type}.${element} missing`;
+  for (const element of REQUIRED[type] ?? []) {
+    if (!present(r, element)) {
+      return `${type}.${element} missing`;
+    }
+  }
   const bad = badCodes(r);
-  if (bad.length > 0) return `bad codes ${bad.join(', ')}`;
-  for (const ref of referencesOf(r)) if (!ids.has(ref)) return `dangling ${ref}`;
+  if (bad.length > 0) {
+    return `bad codes ${bad.join(', ')}`;
+  }
+  for (const ref of referencesOf(r)) {
+    if (!ids.has(ref)) {
+      return `dangling ${ref}`;
+    }
+  }
   const dates = JSON.stringify(r).match(/"\d{4}-[^"]*"/g) ?? [];
   for (const d of dates) {
     const v = d.slice(1, -1);
-    if (/^\d{4}-\d{2}-\d{2}/.test(v) && !FHIR_DATETIME.test(v)) return `bad date ${v}`;
+    if (/^\d{4}-\d{2}-\d{2}/.test(v) && !FHIR_DATETIME.test(v)) {
+      return `bad date ${v}`;
+    }
   }
   if (type === 'Patient') {
     const identifiers = (r.identifier as { system?: string; value?: string }[] | undefined) ?? [];
     const ins = identifiers.find((i) => i.system === INS_NIR_SYSTEM);
-    if (ins === undefined || !checkIns(ins).ok) return `invalid INS ${String(ins?.value)}`;
-    if (r.active !== true) return 'Patient.active is not true';
+    if (ins === undefined || !checkIns(ins).ok) {
+      return `invalid INS ${String(ins?.value)}`;
+    }
+    if (r.active !== true) {
+      return 'Patient.active is not true';
+    }
   }
   return undefined;
 }

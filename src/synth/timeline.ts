@@ -146,7 +146,9 @@ const VACCINE_CODES = new Map(
   (Object.keys(VACCINES) as VaccineKey[]).map((k) => {
     const v: { atc: string; display: string; cvx?: string } = VACCINES[k];
     const codings = [coding(ATC_SYSTEM, v.atc, v.display)];
-    if (v.cvx !== undefined) codings.push(coding(CVX_SYSTEM, v.cvx));
+    if (v.cvx !== undefined) {
+      codings.push(coding(CVX_SYSTEM, v.cvx));
+    }
     return [k, concept(codings, v.display)];
   }),
 );
@@ -385,9 +387,15 @@ class History {
     const { person } = this;
     const visits = this.plan();
     this.patient(visits);
-    for (const c of person.conditions) if (c.onsetDay < this.windowStart) this.chronicCondition(c, undefined);
+    for (const c of person.conditions) {
+      if (c.onsetDay < this.windowStart) {
+        this.chronicCondition(c, undefined);
+      }
+    }
     this.allergies();
-    for (const v of visits) this.visit(v);
+    for (const v of visits) {
+      this.visit(v);
+    }
     this.statements(visits);
     return this.records;
   }
@@ -416,7 +424,9 @@ class History {
     const { person, rng } = this;
     const visits: Visit[] = [];
     const span = person.lastDay - this.windowStart + 1;
-    if (span <= 0) return visits;
+    if (span <= 0) {
+      return visits;
+    }
     const years = span / 365.25;
     const randomDay = (): number => this.windowStart + rng.int(span);
     const gpTime = (day: number): Moment => [day, 8 * 60 + 15 * rng.int(44)];
@@ -439,12 +449,16 @@ class History {
     }
     const diagnosedByDay = new Map<number, ChronicCondition[]>();
     for (const c of person.conditions) {
-      if (c.onsetDay < this.windowStart) continue;
+      if (c.onsetDay < this.windowStart) {
+        continue;
+      }
       const list = diagnosedByDay.get(c.onsetDay) ?? [];
       list.push(c);
       diagnosedByDay.set(c.onsetDay, list);
     }
-    for (const [day, list] of diagnosedByDay) visits.push({ at: gpTime(day), kind: 'gp', chronic: list });
+    for (const [day, list] of diagnosedByDay) {
+      visits.push({ at: gpTime(day), kind: 'gp', chronic: list });
+    }
 
     // Emergencies, some of them admitted.
     const erRate = age < 5 ? 0.3 : age < 15 ? 0.15 : age < 75 ? 0.12 : 0.35;
@@ -494,8 +508,11 @@ class History {
     let chosen = reason;
     if (reason === 'abdominalPain') {
       const a = this.ageAt(at[0]);
-      if (a >= 8 && a < 50 && rng.chance(0.15)) chosen = 'appendicitis';
-      else if (a >= 30 && rng.chance(0.1)) chosen = 'gallstones';
+      if (a >= 8 && a < 50 && rng.chance(0.15)) {
+        chosen = 'appendicitis';
+      } else if (a >= 30 && rng.chance(0.1)) {
+        chosen = 'gallstones';
+      }
     }
     if (chosen === 'appendicitis' || chosen === 'gallstones') {
       const surgery: ProcedureKey = chosen === 'appendicitis' ? 'appendectomy' : 'cholecystectomy';
@@ -529,19 +546,27 @@ class History {
     const { person, rng } = this;
     const yearly = (p: number): number => {
       let n = 0;
-      for (let y = 0; y < Math.ceil(years); y++) if (rng.chance(p * Math.min(1, years - y))) n++;
+      for (let y = 0; y < Math.ceil(years); y++) {
+        if (rng.chance(p * Math.min(1, years - y))) {
+          n++;
+        }
+      }
       return n;
     };
     for (const c of person.conditions) {
       for (const event of CHRONIC_EVENTS[c.def.key] ?? []) {
-        if (person.age < (event.minAge ?? 0)) continue;
+        if (person.age < (event.minAge ?? 0)) {
+          continue;
+        }
         const count = Math.min(
           event.maxCount ?? Infinity,
           event.yearly !== undefined ? yearly(event.yearly) : rng.chance(event.once ?? 0) ? 1 : 0,
         );
         for (let i = 0; i < count; i++) {
           const day = randomDay();
-          if (day <= c.onsetDay) continue;
+          if (day <= c.onsetDay) {
+            continue;
+          }
           const days = event.days === undefined ? undefined : rng.range(event.days[0], event.days[1]);
           visits.push({
             at: [day, 8 * 60 + 30 * rng.int(24)],
@@ -571,7 +596,9 @@ class History {
 
   private planPregnancies(visits: Visit[]): void {
     const { person, rng } = this;
-    if (person.sex !== 'female') return;
+    if (person.sex !== 'female') {
+      return;
+    }
     let lastBirth = -Infinity;
     for (let year = civil(this.windowStart).year; year <= civil(person.lastDay).year; year++) {
       const day = Math.max(this.windowStart, addYears(REFERENCE_DAY, year - 2025) - rng.int(365));
@@ -639,7 +666,11 @@ class History {
       dose(first, 'hpv');
       dose(addMonths(first, 6) + rng.int(30), 'hpv');
     }
-    if (rng.chance(0.5)) for (const a of [25, 45, 65, 75, 85, 95]) dose(addYears(b, a) + rng.int(365), 'dtp');
+    if (rng.chance(0.5)) {
+      for (const a of [25, 45, 65, 75, 85, 95]) {
+        dose(addYears(b, a) + rng.int(365), 'dtp');
+      }
+    }
 
     // Seasonal influenza (October–December) for the elderly and the chronically ill.
     const chronicRisk = ['copd', 'asthma', 'diabetes', 'hf', 'chd'].some((k) =>
@@ -657,19 +688,27 @@ class History {
       const first = addMonths(REFERENCE_DAY, -56) + rng.int(150);
       dose(first, 'covid19');
       dose(first + 21 + rng.int(21), 'covid19');
-      if (rng.chance(0.7)) dose(first + 180 + rng.int(120), 'covid19');
+      if (rng.chance(0.7)) {
+        dose(first + 180 + rng.int(120), 'covid19');
+      }
       if (person.age >= 65 || chronicRisk) {
         for (const yearsAgo of [3, 2, 1]) {
-          if (rng.chance(0.35)) dose(addYears(REFERENCE_DAY, -yearsAgo) - 60 - rng.int(60), 'covid19');
+          if (rng.chance(0.35)) {
+            dose(addYears(REFERENCE_DAY, -yearsAgo) - 60 - rng.int(60), 'covid19');
+          }
         }
       }
     }
-    if (person.age >= 65 && rng.chance(0.06)) dose(REFERENCE_DAY - rng.int(700), 'zoster');
+    if (person.age >= 65 && rng.chance(0.06)) {
+      dose(REFERENCE_DAY - rng.int(700), 'zoster');
+    }
   }
 
   private planDeath(visits: Visit[]): void {
     const { person, rng } = this;
-    if (person.deathDay === undefined || person.deathDay - this.windowStart < 2 || !rng.chance(0.6)) return;
+    if (person.deathDay === undefined || person.deathDay - this.windowStart < 2 || !rng.chance(0.6)) {
+      return;
+    }
     const severe = person.conditions.filter((c) => c.def.severe);
     const days = rng.range(2, 15);
     const start = Math.max(this.windowStart, person.deathDay - days);
@@ -694,11 +733,17 @@ class History {
     const chosen = new Set<DrugKey>();
     for (const c of person.conditions) {
       const lines = c.def.treatments;
-      if (lines.length === 0 || !rng.chance(c.def.treated)) continue;
+      if (lines.length === 0 || !rng.chance(c.def.treated)) {
+        continue;
+      }
       lines.forEach((line, i) => {
-        if (i > 0 && !rng.chance(c.def.addOn)) return;
+        if (i > 0 && !rng.chance(c.def.addOn)) {
+          return;
+        }
         const key = rng.pick(line);
-        if (chosen.has(key)) return;
+        if (chosen.has(key)) {
+          return;
+        }
         chosen.add(key);
         const startDay = Math.min(person.lastDay, c.onsetDay + (i === 0 ? rng.int(45) : 180 + rng.int(720)));
         this.drugs.push({
@@ -727,7 +772,9 @@ class History {
       value: p.value,
       use: p.use,
     }));
-    for (const e of person.emails) telecom.push({ system: 'email', value: e, use: 'home' });
+    for (const e of person.emails) {
+      telecom.push({ system: 'email', value: e, use: 'home' });
+    }
     const resource: Patient = {
       resourceType: 'Patient',
       id: person.id,
@@ -887,11 +934,21 @@ class History {
     const day = v.at[0];
     const end = later(v.at, 15 + 5 * rng.int(4));
     const reasons: CodeableConcept[] = [];
-    if (v.reason !== undefined) reasons.push(icd(ACUTE[v.reason].icd10));
-    for (const c of v.chronic ?? []) reasons.push(icd(c.def.icd10));
+    if (v.reason !== undefined) {
+      reasons.push(icd(ACUTE[v.reason].icd10));
+    }
+    for (const c of v.chronic ?? []) {
+      reasons.push(icd(c.def.icd10));
+    }
     const enc = this.encounter('AMB', v.at, end, reasons);
-    for (const c of v.chronic ?? []) if (!this.conditionIds.has(c.def.key)) this.chronicCondition(c, enc);
-    if (v.reason !== undefined) this.acuteCondition(v.reason, enc, v.at);
+    for (const c of v.chronic ?? []) {
+      if (!this.conditionIds.has(c.def.key)) {
+        this.chronicCondition(c, enc);
+      }
+    }
+    if (v.reason !== undefined) {
+      this.acuteCondition(v.reason, enc, v.at);
+    }
 
     const age = this.ageAt(day);
     const obsAt = later(v.at, 5);
@@ -906,7 +963,9 @@ class History {
       if (rng.chance(this.has('hypertension', day) ? 0.9 : 0.5)) {
         this.bloodPressure(enc, obsAt, rng.chance(0.3));
       }
-      if (rng.chance(0.3)) this.bodySize(enc, obsAt, day);
+      if (rng.chance(0.3)) {
+        this.bodySize(enc, obsAt, day);
+      }
     } else if (rng.chance(0.5)) {
       this.bodySize(enc, obsAt, day);
     }
@@ -925,7 +984,9 @@ class History {
         valueQuantity: quantity(this.physiology.spo2(day, v.reason), '%'),
       });
     }
-    if (rng.chance(0.04) && age >= 45) this.procedure('ecg', enc, later(v.at, 10), undefined);
+    if (rng.chance(0.04) && age >= 45) {
+      this.procedure('ecg', enc, later(v.at, 10), undefined);
+    }
 
     this.labsAtVisit(enc, v.at);
     const requests: [DrugKey, boolean][] = [];
@@ -934,8 +995,14 @@ class History {
         requests.push([plan.key, true]);
       }
     }
-    for (const k of acute?.drugs ?? []) if (!requests.some(([r]) => r === k)) requests.push([k, false]);
-    for (const [key, chronic] of requests) this.medicationRequest(key, enc, end, chronic);
+    for (const k of acute?.drugs ?? []) {
+      if (!requests.some(([r]) => r === k)) {
+        requests.push([k, false]);
+      }
+    }
+    for (const [key, chronic] of requests) {
+      this.medicationRequest(key, enc, end, chronic);
+    }
   }
 
   private emergency(v: Visit): void {
@@ -949,10 +1016,16 @@ class History {
       const labAt = later(v.at, 45);
       this.panel('cbc', enc, labAt, reason);
       this.panel('crp', enc, labAt, reason);
-      if (rng.chance(0.6)) this.panel('metabolic', enc, labAt, reason);
+      if (rng.chance(0.6)) {
+        this.panel('metabolic', enc, labAt, reason);
+      }
     }
-    for (const p of v.procedures ?? []) this.procedure(p, enc, later(v.at, 60), undefined);
-    for (const k of ACUTE[reason].drugs) this.medicationRequest(k, enc, end, false);
+    for (const p of v.procedures ?? []) {
+      this.procedure(p, enc, later(v.at, 60), undefined);
+    }
+    for (const k of ACUTE[reason].drugs) {
+      this.medicationRequest(k, enc, end, false);
+    }
   }
 
   private stay(v: Visit): void {
@@ -964,7 +1037,9 @@ class History {
         : dayCase
           ? later(v.at, 240 + 30 * rng.int(10))
           : [v.at[0] + Math.max(1, v.days ?? 1), 10 * 60 + 30 * rng.int(12)];
-    if (end[0] > person.lastDay) return;
+    if (end[0] > person.lastDay) {
+      return;
+    }
 
     // The encounter references its diagnoses, so the Conditions are built first; the Encounter is then
     // inserted before them so that a reader meets it before its content.
@@ -981,9 +1056,15 @@ class History {
       diagnoses.push(known ?? this.chronicCondition(v.about, encId));
     }
     const reasons: CodeableConcept[] = [];
-    if (v.reason !== undefined) reasons.push(icd(ACUTE[v.reason].icd10));
-    if (v.about !== undefined) reasons.push(icd(v.about.def.icd10));
-    if (v.screening !== undefined) reasons.push(icd(v.screening));
+    if (v.reason !== undefined) {
+      reasons.push(icd(ACUTE[v.reason].icd10));
+    }
+    if (v.about !== undefined) {
+      reasons.push(icd(v.about.def.icd10));
+    }
+    if (v.screening !== undefined) {
+      reasons.push(icd(v.screening));
+    }
     const discharge =
       v.death === true
         ? DISCHARGE_EXPIRED
@@ -1014,7 +1095,9 @@ class History {
       const labAt = later(v.at, 60);
       this.panel('cbc', encId, labAt, v.reason);
       this.panel('metabolic', encId, labAt, v.reason);
-      if (v.reason === 'hfDecompensation') this.panel('ntprobnp', encId, labAt, v.reason);
+      if (v.reason === 'hfDecompensation') {
+        this.panel('ntprobnp', encId, labAt, v.reason);
+      }
       if (v.reason === 'pneumonia' || v.reason === 'copdExacerbation' || v.reason === 'appendicitis') {
         this.panel('crp', encId, labAt, v.reason);
       }
@@ -1024,20 +1107,26 @@ class History {
     const procAt = dayCase
       ? later(v.at, 90)
       : ([Math.min(end[0], v.at[0] + 1), 9 * 60 + 30 * rng.int(12)] as Moment);
-    for (const p of v.procedures ?? []) this.procedure(p, encId, procAt, diagnoses[0]);
+    for (const p of v.procedures ?? []) {
+      this.procedure(p, encId, procAt, diagnoses[0]);
+    }
     if (v.death !== true) {
       const drugs = new Set<DrugKey>(v.reason === undefined ? [] : ACUTE[v.reason].drugs);
       if (v.procedures?.some((p) => p === 'hipReplacement' || p === 'kneeReplacement') === true) {
         drugs.add('enoxaparin');
       }
-      for (const k of drugs) this.medicationRequest(k, encId, end, false);
+      for (const k of drugs) {
+        this.medicationRequest(k, encId, end, false);
+      }
     }
   }
 
   private screening(v: Visit): void {
     const end = later(v.at, 20);
     const enc = this.encounter('AMB', v.at, end, v.screening === undefined ? [] : [icd(v.screening)]);
-    for (const p of v.procedures ?? []) this.procedure(p, enc, later(v.at, 5), undefined);
+    for (const p of v.procedures ?? []) {
+      this.procedure(p, enc, later(v.at, 5), undefined);
+    }
   }
 
   // ------------------------------------------------------------ observations
@@ -1096,7 +1185,9 @@ class History {
   private emergencyVitals(enc: string, at: Moment, reason: AcuteKey | undefined): void {
     const { physiology } = this;
     const fever = reason !== undefined && ACUTE[reason].fever;
-    if (this.ageAt(at[0]) >= 12) this.bloodPressure(enc, at, true);
+    if (this.ageAt(at[0]) >= 12) {
+      this.bloodPressure(enc, at, true);
+    }
     this.observation(enc, at, 'vitals', vital('temperature'), {
       valueQuantity: quantity(physiology.temperature(fever), 'Cel'),
     });
@@ -1114,7 +1205,9 @@ class History {
     const { person, rng } = this;
     const day = at[0];
     const age = this.ageAt(day);
-    if (age < 18) return;
+    if (age < 18) {
+      return;
+    }
     const due = (panel: PanelKey, every: number): boolean => {
       const last = this.lastPanel.get(panel);
       return last === undefined ? rng.chance(0.5) : day - last >= every;
@@ -1123,17 +1216,31 @@ class History {
     const cardio = diabetic || this.has('dyslipidemia', day) || this.has('chd', day);
     const renal = this.has('hypertension', day) || this.has('ckd', day) || this.has('hf', day) || diabetic;
     const wanted: PanelKey[] = [];
-    if (diabetic && due('hba1c', 170)) wanted.push('hba1c');
-    if ((cardio && due('lipids', 360)) || (age >= 40 && due('lipids', 1100))) wanted.push('lipids');
-    if ((renal && due('metabolic', 360)) || (age >= 50 && due('metabolic', 1100))) wanted.push('metabolic');
-    if (age >= 40 && due('cbc', 1100)) wanted.push('cbc');
-    if (this.has('hypothyroidism', day) && due('tsh', 330)) wanted.push('tsh');
-    if (this.has('hf', day) && due('ntprobnp', 330)) wanted.push('ntprobnp');
+    if (diabetic && due('hba1c', 170)) {
+      wanted.push('hba1c');
+    }
+    if ((cardio && due('lipids', 360)) || (age >= 40 && due('lipids', 1100))) {
+      wanted.push('lipids');
+    }
+    if ((renal && due('metabolic', 360)) || (age >= 50 && due('metabolic', 1100))) {
+      wanted.push('metabolic');
+    }
+    if (age >= 40 && due('cbc', 1100)) {
+      wanted.push('cbc');
+    }
+    if (this.has('hypothyroidism', day) && due('tsh', 330)) {
+      wanted.push('tsh');
+    }
+    if (this.has('hf', day) && due('ntprobnp', 330)) {
+      wanted.push('ntprobnp');
+    }
     if (person.sex === 'male' && age >= 50 && age < 75 && due('psa', 700) && rng.chance(0.4)) {
       wanted.push('psa');
     }
     const labAt = later(at, 10);
-    for (const p of wanted) this.panel(p, enc, labAt, undefined);
+    for (const p of wanted) {
+      this.panel(p, enc, labAt, undefined);
+    }
   }
 
   private panel(key: PanelKey, enc: string, at: Moment, reason: AcuteKey | undefined): void {
@@ -1143,8 +1250,12 @@ class History {
     for (const [lab, value] of values) {
       const def: LabDef = LABS[lab];
       const range: ObservationReferenceRange = {};
-      if (def.low !== undefined) range.low = quantity(def.low, def.unit);
-      if (def.high !== undefined) range.high = quantity(def.high, def.unit);
+      if (def.low !== undefined) {
+        range.low = quantity(def.low, def.unit);
+      }
+      if (def.high !== undefined) {
+        range.high = quantity(def.high, def.unit);
+      }
       // Every test of LABS has at least one bound, so the range is never an empty element.
       const high = def.high !== undefined && value > def.high;
       const low = def.low !== undefined && value < def.low;
@@ -1228,7 +1339,9 @@ class History {
     const gpDays = visits.filter((v) => v.kind === 'gp').map((v) => v.at[0]);
     const asserted = gpDays.length > 0 ? gpDays[gpDays.length - 1]! : person.lastDay;
     for (const plan of this.drugs) {
-      if (plan.startDay > person.lastDay || plan.startDay > asserted) continue;
+      if (plan.startDay > person.lastDay || plan.startDay > asserted) {
+        continue;
+      }
       const resource: MedicationStatement = {
         resourceType: 'MedicationStatement',
         id: this.id('s'),
@@ -1266,7 +1379,9 @@ class History {
     const { person, rng } = this;
     let count = 0;
     for (const a of ALLERGENS) {
-      if (count >= 2 || !rng.chance(a.prevalence)) continue;
+      if (count >= 2 || !rng.chance(a.prevalence)) {
+        continue;
+      }
       count++;
       const severe = rng.chance(a.category === 'food' ? 0.2 : 0.05);
       const manifestation = severe
@@ -1279,7 +1394,9 @@ class History {
             ? REACTIONS.urticaria
             : REACTIONS.rash;
       const recorded = Math.max(person.birthDay + 200, this.windowStart - rng.int(3650));
-      if (recorded > person.lastDay) continue;
+      if (recorded > person.lastDay) {
+        continue;
+      }
       const resource: AllergyIntolerance = {
         resourceType: 'AllergyIntolerance',
         id: this.id('a'),
@@ -1353,11 +1470,14 @@ class Physiology {
     const { rng } = this;
     const age = this.age(day);
     let sys = 108 + 0.5 * Math.max(0, age - 20) + this.sysBase;
-    if (this.has('hypertension', day)) sys += this.treated('hypertension', day) ? 12 : 24;
-    else if (this.person.conditions.some((c) => c.def.key === 'hypertension' && c.onsetDay - 400 <= day)) {
+    if (this.has('hypertension', day)) {
+      sys += this.treated('hypertension', day) ? 12 : 24;
+    } else if (this.person.conditions.some((c) => c.def.key === 'hypertension' && c.onsetDay - 400 <= day)) {
       sys += 12;
     }
-    if (age < 12) sys = 95 + 1.5 * age + this.sysBase * 0.5;
+    if (age < 12) {
+      sys = 95 + 1.5 * age + this.sysBase * 0.5;
+    }
     sys = Math.round(Math.min(230, Math.max(80, rng.normal(sys, 8))));
     const dia = Math.round(
       Math.min(135, Math.max(40, rng.normal(0.45 * sys + 20 - 0.1 * Math.max(0, age - 50), 5))),
@@ -1368,7 +1488,9 @@ class Physiology {
   heartRate(day: number): number {
     const age = this.age(day);
     let hr = this.hrBase + (age < 12 ? 30 - 2.5 * age : 0);
-    if (this.has('af', day)) hr += 12;
+    if (this.has('af', day)) {
+      hr += 12;
+    }
     return Math.round(Math.min(180, Math.max(40, this.rng.normal(hr, 6))));
   }
 
@@ -1378,7 +1500,9 @@ class Physiology {
 
   spo2(day: number, reason: AcuteKey | undefined): number {
     let mean = 97.5;
-    if (this.has('copd', day)) mean -= 4;
+    if (this.has('copd', day)) {
+      mean -= 4;
+    }
     if (
       reason === 'pneumonia' ||
       reason === 'covid' ||

@@ -16,7 +16,9 @@ export const AGE_BANDS = [18, 30, 40, 50, 60, 70, 80, 90, 200] as const;
 
 export function bandIndex(age: number): number {
   let i = 0;
-  while (age >= AGE_BANDS[i]!) i++;
+  while (age >= AGE_BANDS[i]!) {
+    i++;
+  }
   return i;
 }
 

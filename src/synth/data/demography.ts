@@ -46,6 +46,10 @@ export const ANNUAL_MORTALITY: readonly (readonly [number, number, number])[] = 
 ];
 
 export function annualMortality(age: number, male: boolean): number {
-  for (const [upper, m, f] of ANNUAL_MORTALITY) if (age < upper) return male ? m : f;
+  for (const [upper, m, f] of ANNUAL_MORTALITY) {
+    if (age < upper) {
+      return male ? m : f;
+    }
+  }
   return male ? 0.33 : 0.3;
 }

@@ -423,6 +423,8 @@ for (const [prefix, deps] of LANDLINE_AREAS) {
 /** The numbering plan of a département of residence. */
 export function phonePlan(dep: string): PhonePlan {
   const plan = OVERSEAS_PHONES[dep] ?? METRO_PHONES.get(dep);
-  if (plan === undefined) throw new Error(`no telephone plan for département ${dep}`);
+  if (plan === undefined) {
+    throw new Error(`no telephone plan for département ${dep}`);
+  }
   return plan;
 }
