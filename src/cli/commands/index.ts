@@ -7,6 +7,7 @@ import { registerAudit } from './audit.js';
 import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
 import { registerSovereignty } from './sovereignty.js';
+import { registerSynth } from './synth.js';
 
 export type { RegisterCommand } from './types.js';
 
@@ -14,5 +15,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerInit,
   registerKeys,
   registerSovereignty,
+  registerSynth,
   registerAudit,
 ];
