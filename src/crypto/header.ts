@@ -99,7 +99,8 @@ export function checkChunkSize(chunkSize: number): void {
 function encodeFields(identity: SealIdentity): Buffer[] {
   return FIELD_NAMES.map((name) => {
     const value = identity[name];
-    if (typeof value !== 'string') throw CoreErrors.INPUT_INVALID(`sealed header field ${name} must be a string`);
+    if (typeof value !== 'string')
+      throw CoreErrors.INPUT_INVALID(`sealed header field ${name} must be a string`);
     const bytes = Buffer.from(value, 'utf8');
     if (bytes.length > MAX_HEADER_FIELD_BYTES) {
       throw CoreErrors.INPUT_INVALID(
@@ -219,14 +220,18 @@ export function parseHeaderRecord(input: Uint8Array): HeaderRecord {
   const bytes = Buffer.from(input.subarray(0, length));
   const chunkSize = bytes.readUInt32BE(16);
   if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
-    throw CryptoErrors.CRYPTO_TAMPERED(`sealed header chunk size ${chunkSize} is out of range: the header is corrupt`);
+    throw CryptoErrors.CRYPTO_TAMPERED(
+      `sealed header chunk size ${chunkSize} is out of range: the header is corrupt`,
+    );
   }
   const text: string[] = [];
   let at = FIELDS_OFFSET;
   for (const name of FIELD_NAMES) {
     const fieldLength = at + 2 <= length ? bytes.readUInt16BE(at) : Infinity;
     if (at + 2 + fieldLength > length - KEY_SECTION_BYTES || fieldLength > MAX_HEADER_FIELD_BYTES) {
-      throw CryptoErrors.CRYPTO_TAMPERED(`sealed header field ${name} overruns the header: the header is corrupt`);
+      throw CryptoErrors.CRYPTO_TAMPERED(
+        `sealed header field ${name} overruns the header: the header is corrupt`,
+      );
     }
     try {
       text.push(utf8.decode(bytes.subarray(at + 2, at + 2 + fieldLength)));
@@ -242,7 +247,9 @@ export function parseHeaderRecord(input: Uint8Array): HeaderRecord {
   }
   const [keyId, objectId, dataset, dataClass] = text as [string, string, string, string];
   if (keyId === '' || objectId === '') {
-    throw CryptoErrors.CRYPTO_TAMPERED('sealed header has an empty key id or object id: the header is corrupt');
+    throw CryptoErrors.CRYPTO_TAMPERED(
+      'sealed header has an empty key id or object id: the header is corrupt',
+    );
   }
   const wrapOffset = at + KEY_CHECK_BYTES;
   return {

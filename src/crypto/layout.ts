@@ -44,7 +44,11 @@ export function sealedSizeFor(plainSize: number, layout: SealLayout): number {
  * `undefined` when no plaintext size gives that sealed size (the object was truncated or extended
  * by a length that no chunk layout explains).
  */
-export function plainSizeFromSealed(sealedSize: number, headerBytes: number, chunkSize: number): number | undefined {
+export function plainSizeFromSealed(
+  sealedSize: number,
+  headerBytes: number,
+  chunkSize: number,
+): number | undefined {
   const records = sealedSize - headerBytes - TRAILER_BYTES;
   if (!Number.isSafeInteger(records) || records < 0) return undefined;
   const record = chunkSize + TAG_BYTES;

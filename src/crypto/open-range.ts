@@ -20,7 +20,11 @@ import { RecordCrypto, RecordOpener, openTrailer } from './records.js';
 const FIRST_READ_BYTES = 4096;
 
 /** Returns sealed bytes [start, end) (end exclusive) of the object, e.g. a ranged GET. */
-export type SealedReader = (start: number, end: number, options: { signal?: AbortSignal }) => Promise<Readable>;
+export type SealedReader = (
+  start: number,
+  end: number,
+  options: { signal?: AbortSignal },
+) => Promise<Readable>;
 
 export interface OpenRangeParams {
   readonly readSealed: SealedReader;
@@ -59,12 +63,14 @@ export async function openRange(params: OpenRangeParams): Promise<SealedRange> {
   if (!Number.isSafeInteger(sealedSize) || sealedSize < 0) {
     throw CoreErrors.INPUT_INVALID(`sealed size ${sealedSize} must be a non-negative integer`);
   }
-  const read = (start: number, end: number): Promise<Buffer> => readExactly(params.readSealed, start, end, signal);
+  const read = (start: number, end: number): Promise<Buffer> =>
+    readExactly(params.readSealed, start, end, signal);
   const firstRead = read(0, Math.min(sealedSize, FIRST_READ_BYTES));
   const tailRead = sealedSize >= TRAILER_BYTES ? read(sealedSize - TRAILER_BYTES, sealedSize) : undefined;
   tailRead?.catch(() => undefined);
   let head = await firstRead;
-  if (head.length === 0) throw CryptoErrors.CRYPTO_NOT_SEALED('the object is empty: it is not a sealed object');
+  if (head.length === 0)
+    throw CryptoErrors.CRYPTO_NOT_SEALED('the object is empty: it is not a sealed object');
   const headerLength = sealedHeaderLength(head);
   if (headerLength !== undefined && headerLength > head.length && headerLength <= sealedSize) {
     head = Buffer.concat([head, await read(head.length, headerLength)]);
@@ -93,7 +99,13 @@ export async function openRange(params: OpenRangeParams): Promise<SealedRange> {
       );
     }
     const { start, end = plainSize } = params.range;
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > plainSize) {
+    if (
+      !Number.isSafeInteger(start) ||
+      !Number.isSafeInteger(end) ||
+      start < 0 ||
+      start > end ||
+      end > plainSize
+    ) {
       throw CryptoErrors.CRYPTO_RANGE_NOT_SATISFIABLE(
         `plaintext range ${start}..${end} is not within object ${header.objectId}, whose plaintext is ${plainSize} bytes (ranges are start-inclusive, end-exclusive)`,
       );
@@ -113,9 +125,19 @@ export async function openRange(params: OpenRangeParams): Promise<SealedRange> {
     const last = Math.floor((end - 1) / chunkSize);
     const recordBytes = chunkSize + TAG_BYTES;
     const sealedStart = header.headerBytes + first * recordBytes;
-    const sealedEnd = header.headerBytes + last * recordBytes + Math.min(chunkSize, plainSize - last * chunkSize) + TAG_BYTES;
+    const sealedEnd =
+      header.headerBytes + last * recordBytes + Math.min(chunkSize, plainSize - last * chunkSize) + TAG_BYTES;
     const source = await params.readSealed(sealedStart, sealedEnd, signal === undefined ? {} : { signal });
-    const stream = new RangeTransform({ records, chunkSize, plainSize, first, last, start, end, sealedStart });
+    const stream = new RangeTransform({
+      records,
+      chunkSize,
+      plainSize,
+      first,
+      last,
+      start,
+      end,
+      sealedStart,
+    });
     if (signal !== undefined) addAbortSignal(signal, stream);
     pipeline(source, stream, () => undefined);
     return { ...base, stream };
@@ -205,7 +227,10 @@ class RangeTransform extends Transform {
       const length = Math.min(chunkSize, plainSize - this.#index * chunkSize);
       const opener = (this.#opener ??= new RecordOpener(records, this.#index, false));
       const upTo = Math.min(length, queue.length);
-      if (upTo > opener.fed) queue.forEach(opener.fed, upTo, (view) => opener.feed(view));
+      if (upTo > opener.fed)
+        queue.forEach(opener.fed, upTo, (view) => {
+          opener.feed(view);
+        });
       if (queue.length < length + TAG_BYTES) return;
       const plain = opener.finish(queue.copy(length, length + TAG_BYTES));
       if (plain === undefined) {
@@ -227,7 +252,8 @@ class RangeTransform extends Transform {
     for (const piece of pieces) {
       const from = Math.max(start, at);
       const to = Math.min(end, at + piece.length);
-      if (to > from) this.push(from === at && to === at + piece.length ? piece : piece.subarray(from - at, to - at));
+      if (to > from)
+        this.push(from === at && to === at + piece.length ? piece : piece.subarray(from - at, to - at));
       at += piece.length;
     }
   }

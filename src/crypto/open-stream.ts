@@ -15,7 +15,13 @@ import { CoreErrors, toHdhError } from '../core/index.js';
 import { ByteQueue } from './byte-queue.js';
 import { TAG_BYTES, TRAILER_BYTES } from './constants.js';
 import { CryptoErrors } from './errors.js';
-import { parseHeaderRecord, publicHeader, sealedHeaderLength, type HeaderRecord, type SealedHeader } from './header.js';
+import {
+  parseHeaderRecord,
+  publicHeader,
+  sealedHeaderLength,
+  type HeaderRecord,
+  type SealedHeader,
+} from './header.js';
 import { unlockHeader, type KeyResolver } from './keys.js';
 import { RecordCrypto, RecordOpener, openTrailer } from './records.js';
 import { settleable, type Settleable } from './settle.js';
@@ -118,7 +124,9 @@ class OpenTransform extends Transform {
             callback(toHdhError(err));
           }
         },
-        (err: unknown) => callback(toHdhError(err)),
+        (err: unknown) => {
+          callback(toHdhError(err));
+        },
       );
     } catch (err) {
       callback(toHdhError(err));
@@ -262,14 +270,19 @@ class OpenTransform extends Transform {
     const body = this.#body!;
     const queue = this.#queue;
     const offset = queue.offset;
-    if (queue.length > TRAILER_BYTES && openTrailer(body.records, this.#index, queue.copy(0, TRAILER_BYTES))) {
+    if (
+      queue.length > TRAILER_BYTES &&
+      openTrailer(body.records, this.#index, queue.copy(0, TRAILER_BYTES))
+    ) {
       return CryptoErrors.CRYPTO_TAMPERED(
         `${queue.length - TRAILER_BYTES} unexpected bytes follow the trailer (record ${this.#index}, sealed offset ${offset}): the object was extended`,
       );
     }
     if (ended && queue.length > TAG_BYTES && queue.length <= body.recordBytes) {
       const opener = new RecordOpener(body.records, this.#index, false);
-      queue.forEach(0, queue.length - TAG_BYTES, (view) => opener.feed(view));
+      queue.forEach(0, queue.length - TAG_BYTES, (view) => {
+        opener.feed(view);
+      });
       if (opener.finish(queue.copy(queue.length - TAG_BYTES, queue.length)) !== undefined) {
         return CryptoErrors.CRYPTO_TAMPERED(
           `the object is truncated after chunk ${this.#index} (sealed offset ${offset + queue.length}): its trailer is missing`,

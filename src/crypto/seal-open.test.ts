@@ -35,7 +35,11 @@ describe.each([256, 1000, DEFAULT_CHUNK_SIZE])('seal then open, chunk size %i', 
     expect(sealed.length).toBe(sealedSizeFor(size, { ...TEST_IDENTITY, chunkSize }));
     expect(plainSizeFromSealed(sealed.length, sealedHeaderSize(TEST_IDENTITY), chunkSize)).toBe(size);
 
-    const opened = await openBytes(sealed, { resolveKey, expectedObjectId: TEST_IDENTITY.objectId, hashSealed: true }, 777);
+    const opened = await openBytes(
+      sealed,
+      { resolveKey, expectedObjectId: TEST_IDENTITY.objectId, hashSealed: true },
+      777,
+    );
     expect(opened.plain.equals(plain)).toBe(true);
     expect(opened.result).toEqual({
       plainSize: size,
@@ -43,7 +47,12 @@ describe.each([256, 1000, DEFAULT_CHUNK_SIZE])('seal then open, chunk size %i', 
       sealedSize: sealed.length,
       sealedSha256: sha256(sealed),
     });
-    expect(opened.header).toMatchObject({ ...TEST_IDENTITY, chunkSize, formatVersion: 1, algorithm: 'AES-256-GCM' });
+    expect(opened.header).toMatchObject({
+      ...TEST_IDENTITY,
+      chunkSize,
+      formatVersion: 1,
+      algorithm: 'AES-256-GCM',
+    });
   });
 });
 
@@ -88,7 +97,9 @@ describe('sealing', () => {
   it('lays out exactly header + chunks with tags + trailer', () => {
     const headerBytes = sealedHeaderSize(TEST_IDENTITY);
     expect(sealedSizeFor(0, TEST_IDENTITY)).toBe(headerBytes + TRAILER_BYTES);
-    expect(sealedSizeFor(DEFAULT_CHUNK_SIZE, TEST_IDENTITY)).toBe(headerBytes + DEFAULT_CHUNK_SIZE + TAG_BYTES + TRAILER_BYTES);
+    expect(sealedSizeFor(DEFAULT_CHUNK_SIZE, TEST_IDENTITY)).toBe(
+      headerBytes + DEFAULT_CHUNK_SIZE + TAG_BYTES + TRAILER_BYTES,
+    );
     expect(sealedSizeFor(5 * 2 ** 40, { ...TEST_IDENTITY, chunkSize: 2 ** 20 })).toBe(
       headerBytes + 5 * 2 ** 40 + 5 * 2 ** 20 * TAG_BYTES + TRAILER_BYTES,
     );
@@ -98,17 +109,29 @@ describe('sealing', () => {
     const headerBytes = 200;
     expect(plainSizeFromSealed(headerBytes + TRAILER_BYTES - 1, headerBytes, 256)).toBeUndefined();
     for (let extra = 1; extra <= TAG_BYTES; extra++) {
-      expect(plainSizeFromSealed(headerBytes + TRAILER_BYTES + 256 + TAG_BYTES + extra, headerBytes, 256)).toBeUndefined();
+      expect(
+        plainSizeFromSealed(headerBytes + TRAILER_BYTES + 256 + TAG_BYTES + extra, headerBytes, 256),
+      ).toBeUndefined();
     }
-    expect(plainSizeFromSealed(headerBytes + TRAILER_BYTES + 2 * (256 + TAG_BYTES), headerBytes, 256)).toBe(512);
+    expect(plainSizeFromSealed(headerBytes + TRAILER_BYTES + 2 * (256 + TAG_BYTES), headerBytes, 256)).toBe(
+      512,
+    );
   });
 
   it('refuses bad parameters with INPUT_INVALID before sealing anything', () => {
     const base = { ...TEST_IDENTITY, datasetKey };
-    expect(() => createSealStream({ ...base, chunkSize: 100 })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
-    expect(() => createSealStream({ ...base, datasetKey: randomBytes(16) })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
-    expect(() => createSealStream({ ...base, objectId: '' })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
-    expect(() => createSealStream({ ...base, dataset: 'x'.repeat(1025) })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
+    expect(() => createSealStream({ ...base, chunkSize: 100 })).toThrow(
+      expect.objectContaining({ code: 'INPUT_INVALID' }),
+    );
+    expect(() => createSealStream({ ...base, datasetKey: randomBytes(16) })).toThrow(
+      expect.objectContaining({ code: 'INPUT_INVALID' }),
+    );
+    expect(() => createSealStream({ ...base, objectId: '' })).toThrow(
+      expect.objectContaining({ code: 'INPUT_INVALID' }),
+    );
+    expect(() => createSealStream({ ...base, dataset: 'x'.repeat(1025) })).toThrow(
+      expect.objectContaining({ code: 'INPUT_INVALID' }),
+    );
   });
 
   it('rejects its result and stops when aborted', async () => {
@@ -127,7 +150,10 @@ describe('opening', () => {
     const open = createOpenStream({ resolveKey });
     open.stream.resume();
     Readable.from([sealed]).pipe(open.stream);
-    await expect(open.header).resolves.toMatchObject({ objectId: TEST_IDENTITY.objectId, keyId: TEST_IDENTITY.keyId });
+    await expect(open.header).resolves.toMatchObject({
+      objectId: TEST_IDENTITY.objectId,
+      keyId: TEST_IDENTITY.keyId,
+    });
     await expect(open.result).resolves.toMatchObject({ plainSize: 100, sealedSha256: undefined });
   });
 

@@ -144,7 +144,9 @@ class SealTransform extends Transform {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#records.dispose();
-    this.#outcome.reject(error ?? CoreErrors.OPERATION_ABORTED('the seal stream was closed before its input ended'));
+    this.#outcome.reject(
+      error ?? CoreErrors.OPERATION_ABORTED('the seal stream was closed before its input ended'),
+    );
     callback(error);
   }
 }

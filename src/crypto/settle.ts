@@ -17,5 +17,11 @@ export function settleable<T>(): Settleable<T> {
     reject = rej;
   });
   promise.catch(() => undefined);
-  return { promise, resolve, reject: (reason) => reject(toHdhError(reason)) };
+  return {
+    promise,
+    resolve,
+    reject: (reason) => {
+      reject(toHdhError(reason));
+    },
+  };
 }

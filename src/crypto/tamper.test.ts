@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HdhError } from '../core/index.js';
-import { HEADER_PREFIX_BYTES, KEY_CHECK_BYTES, NONCE_BYTES, KEY_BYTES, TAG_BYTES, TRAILER_BYTES } from './constants.js';
+import {
+  HEADER_PREFIX_BYTES,
+  KEY_CHECK_BYTES,
+  NONCE_BYTES,
+  KEY_BYTES,
+  TAG_BYTES,
+  TRAILER_BYTES,
+} from './constants.js';
 import { parseSealedHeader } from './header.js';
 import { TEST_IDENTITY, keyResolver, newDatasetKey, openBytes, openFailure, sealBytes } from './testing.js';
 
@@ -95,7 +102,8 @@ describe('tampering is refused', () => {
   it('refuses reordered, duplicated and dropped chunks', async () => {
     const { sealed, headerBytes } = await sample(4 * CHUNK);
     const header = sealed.subarray(0, headerBytes);
-    const record = (i: number): Buffer => sealed.subarray(headerBytes + i * RECORD, headerBytes + (i + 1) * RECORD);
+    const record = (i: number): Buffer =>
+      sealed.subarray(headerBytes + i * RECORD, headerBytes + (i + 1) * RECORD);
     const trailer = sealed.subarray(sealed.length - TRAILER_BYTES);
     const variants = {
       swapped: [record(1), record(0), record(2), record(3)],
@@ -117,7 +125,10 @@ describe('tampering is refused', () => {
     const spliced = Buffer.from(a.sealed);
     b.sealed.copy(spliced, a.headerBytes + RECORD, b.headerBytes + RECORD, b.headerBytes + 2 * RECORD);
     expect(messageOf((await openFailure(spliced, open)).error)).toContain('chunk 1');
-    const otherHeader = Buffer.concat([b.sealed.subarray(0, b.headerBytes), a.sealed.subarray(a.headerBytes)]);
+    const otherHeader = Buffer.concat([
+      b.sealed.subarray(0, b.headerBytes),
+      a.sealed.subarray(a.headerBytes),
+    ]);
     const { error } = await openFailure(otherHeader, open);
     expect(codeOf(error)).toBe('CRYPTO_TAMPERED');
     expect(messageOf(error)).toContain('chunk 0');
@@ -149,10 +160,14 @@ describe('tampering is refused', () => {
 
   it('refuses a wrong dataset key with CRYPTO_WRONG_KEY', async () => {
     const { sealed } = await sample();
-    const wrong = await openFailure(sealed, { resolveKey: keyResolver({ [TEST_IDENTITY.keyId]: newDatasetKey() }) });
+    const wrong = await openFailure(sealed, {
+      resolveKey: keyResolver({ [TEST_IDENTITY.keyId]: newDatasetKey() }),
+    });
     expect(codeOf(wrong.error)).toBe('CRYPTO_WRONG_KEY');
     expect(messageOf(wrong.error)).toContain(TEST_IDENTITY.keyId);
-    const short = await openFailure(sealed, { resolveKey: keyResolver({ [TEST_IDENTITY.keyId]: randomBytes(16) }) });
+    const short = await openFailure(sealed, {
+      resolveKey: keyResolver({ [TEST_IDENTITY.keyId]: randomBytes(16) }),
+    });
     expect(codeOf(short.error)).toBe('CRYPTO_WRONG_KEY');
   });
 
@@ -166,7 +181,9 @@ describe('tampering is refused', () => {
 
   it('refuses bytes that are not a sealed object, and a newer format', async () => {
     expect(codeOf((await openFailure(Buffer.alloc(0), open)).error)).toBe('CRYPTO_NOT_SEALED');
-    expect(codeOf((await openFailure(Buffer.from('PAR1 not sealed at all'), open)).error)).toBe('CRYPTO_NOT_SEALED');
+    expect(codeOf((await openFailure(Buffer.from('PAR1 not sealed at all'), open)).error)).toBe(
+      'CRYPTO_NOT_SEALED',
+    );
     const { sealed } = await sample();
     const newer = Buffer.from(sealed);
     newer[8] = 2;

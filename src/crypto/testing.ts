@@ -22,7 +22,7 @@ export const TEST_IDENTITY = {
 export function pieces(bytes: Uint8Array, maxPiece: number, seed = 1): Buffer[] {
   const out: Buffer[] = [];
   let state = seed;
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     state = (state * 1103515245 + 12345) % 2 ** 31;
     const take = 1 + (state % maxPiece);
     out.push(Buffer.from(bytes.subarray(at, at + take)));
@@ -47,7 +47,11 @@ export interface SealedBytes {
   readonly result: SealResult;
 }
 
-export async function sealBytes(plain: Uint8Array, params: Partial<SealParams> & { datasetKey: Uint8Array }, maxPiece = 4096): Promise<SealedBytes> {
+export async function sealBytes(
+  plain: Uint8Array,
+  params: Partial<SealParams> & { datasetKey: Uint8Array },
+  maxPiece = 4096,
+): Promise<SealedBytes> {
   const seal = createSealStream({ ...TEST_IDENTITY, ...params });
   const sink = new Collector();
   await pipeline(Readable.from(pieces(plain, maxPiece)), seal.stream, sink);
@@ -60,7 +64,11 @@ export interface OpenedBytes {
   readonly header: SealedHeader;
 }
 
-export async function openBytes(sealed: Uint8Array, params: OpenParams, maxPiece = 4096): Promise<OpenedBytes> {
+export async function openBytes(
+  sealed: Uint8Array,
+  params: OpenParams,
+  maxPiece = 4096,
+): Promise<OpenedBytes> {
   const open = createOpenStream(params);
   const sink = new Collector();
   await pipeline(Readable.from(pieces(sealed, maxPiece, 7)), open.stream, sink);
@@ -76,7 +84,11 @@ export interface FailedOpen {
 }
 
 /** Opens `sealed` expecting a failure; resolves with the error and what was emitted before it. */
-export async function openFailure(sealed: Uint8Array, params: OpenParams, maxPiece = 4096): Promise<FailedOpen> {
+export async function openFailure(
+  sealed: Uint8Array,
+  params: OpenParams,
+  maxPiece = 4096,
+): Promise<FailedOpen> {
   const open = createOpenStream(params);
   const sink = new Collector();
   try {
@@ -92,7 +104,9 @@ export async function openFailure(sealed: Uint8Array, params: OpenParams, maxPie
 }
 
 /** A resolver over fixed keys; an unknown id fails as a key service would (KMS_KEY_NOT_FOUND). */
-export function keyResolver(keys: Readonly<Record<string, Uint8Array>>): (keyId: string) => Promise<Uint8Array> {
+export function keyResolver(
+  keys: Readonly<Record<string, Uint8Array>>,
+): (keyId: string) => Promise<Uint8Array> {
   return (keyId) => {
     const key = keys[keyId];
     return key === undefined
