@@ -99,8 +99,9 @@ export function checkChunkSize(chunkSize: number): void {
 function encodeFields(identity: SealIdentity): Buffer[] {
   return FIELD_NAMES.map((name) => {
     const value = identity[name];
-    if (typeof value !== 'string')
+    if (typeof value !== 'string') {
       throw CoreErrors.INPUT_INVALID(`sealed header field ${name} must be a string`);
+    }
     const bytes = Buffer.from(value, 'utf8');
     if (bytes.length > MAX_HEADER_FIELD_BYTES) {
       throw CoreErrors.INPUT_INVALID(

@@ -69,8 +69,9 @@ export async function openRange(params: OpenRangeParams): Promise<SealedRange> {
   const tailRead = sealedSize >= TRAILER_BYTES ? read(sealedSize - TRAILER_BYTES, sealedSize) : undefined;
   tailRead?.catch(() => undefined);
   let head = await firstRead;
-  if (head.length === 0)
+  if (head.length === 0) {
     throw CryptoErrors.CRYPTO_NOT_SEALED('the object is empty: it is not a sealed object');
+  }
   const headerLength = sealedHeaderLength(head);
   if (headerLength !== undefined && headerLength > head.length && headerLength <= sealedSize) {
     head = Buffer.concat([head, await read(head.length, headerLength)]);
@@ -227,10 +228,11 @@ class RangeTransform extends Transform {
       const length = Math.min(chunkSize, plainSize - this.#index * chunkSize);
       const opener = (this.#opener ??= new RecordOpener(records, this.#index, false));
       const upTo = Math.min(length, queue.length);
-      if (upTo > opener.fed)
+      if (upTo > opener.fed) {
         queue.forEach(opener.fed, upTo, (view) => {
           opener.feed(view);
         });
+      }
       if (queue.length < length + TAG_BYTES) return;
       const plain = opener.finish(queue.copy(length, length + TAG_BYTES));
       if (plain === undefined) {
@@ -252,8 +254,9 @@ class RangeTransform extends Transform {
     for (const piece of pieces) {
       const from = Math.max(start, at);
       const to = Math.min(end, at + piece.length);
-      if (to > from)
+      if (to > from) {
         this.push(from === at && to === at + piece.length ? piece : piece.subarray(from - at, to - at));
+      }
       at += piece.length;
     }
   }
