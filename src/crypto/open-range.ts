@@ -60,6 +60,7 @@ export interface SealedRange {
  */
 export async function openRange(params: OpenRangeParams): Promise<SealedRange> {
   const { sealedSize, signal } = params;
+  signal?.throwIfAborted();
   if (!Number.isSafeInteger(sealedSize) || sealedSize < 0) {
     throw CoreErrors.INPUT_INVALID(`sealed size ${sealedSize} must be a non-negative integer`);
   }

@@ -157,9 +157,27 @@ describe('opening', () => {
     await expect(open.result).resolves.toMatchObject({ plainSize: 100, sealedSha256: undefined });
   });
 
-  it('opens byte by byte', async () => {
+  it('seals and opens byte by byte', async () => {
     const plain = randomBytes(700);
-    const { sealed } = await sealBytes(plain, { datasetKey, chunkSize: 256 });
+    const { sealed } = await sealBytes(plain, { datasetKey, chunkSize: 256 }, 1);
     expect((await openBytes(sealed, { resolveKey }, 1)).plain.equals(plain)).toBe(true);
+  });
+
+  it('rejects its header and result when aborted', async () => {
+    const { sealed } = await sealBytes(randomBytes(5000), { datasetKey, chunkSize: 256 });
+    const controller = new AbortController();
+    const open = createOpenStream({ resolveKey, signal: controller.signal });
+    open.stream.write(sealed.subarray(0, 1000));
+    controller.abort();
+    await expect(open.result).rejects.toMatchObject({ code: 'OPERATION_ABORTED' });
+    await expect(open.header).rejects.toMatchObject({ code: 'OPERATION_ABORTED' });
+  });
+
+  it('rejects its result when the consumer stops early', async () => {
+    const { sealed } = await sealBytes(randomBytes(5000), { datasetKey, chunkSize: 256 });
+    const open = createOpenStream({ resolveKey });
+    open.stream.write(sealed);
+    open.stream.destroy();
+    await expect(open.result).rejects.toMatchObject({ code: 'OPERATION_ABORTED' });
   });
 });
