@@ -207,7 +207,9 @@ class OpenTransform extends Transform {
     } else {
       throw this.#diagnose(
         ended,
-        `the last ${rest} bytes (from sealed offset ${queue.offset}, record ${this.#index}) form no valid record: the object is truncated or extended`,
+        rest < TRAILER_BYTES
+          ? `the sealed object ends ${rest} bytes into record ${this.#index} (sealed offset ${queue.offset}): it is truncated`
+          : `the last ${rest} bytes (from sealed offset ${queue.offset}, record ${this.#index}) form no valid record: the object is truncated or extended`,
       );
     }
   }
