@@ -12,7 +12,8 @@
  * MB per CPU-second of the process (user + system, all its threads), which is steadier when the
  * machine is shared. The goal compares wall-clock seal figures with the slower OpenSSL figure.
  *
- * Environment: HDH_BENCH_RUNS (default 3; medians are printed), HDH_BENCH_MIB (default 1024).
+ * Environment: HDH_BENCH_RUNS (default 3; medians are printed), HDH_BENCH_MIB (default 1024),
+ * HDH_BENCH_CHUNK (chunk size, e.g. 64KiB; default the format's default).
  * The input is written once to bench/.out/ (git-ignored) and reused.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,7 +24,8 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { createOpenStream, createSealStream } from '../src/crypto/index.js';
+import { parseSize } from '../src/core/index.js';
+import { DEFAULT_CHUNK_SIZE, createOpenStream, createSealStream } from '../src/crypto/index.js';
 
 const GOAL = 0.6;
 const MIB = 1024 * 1024;
@@ -31,6 +33,7 @@ const MIB = 1024 * 1024;
 const IO_BUFFER = MIB;
 const runs = Number(process.env['HDH_BENCH_RUNS'] ?? 3);
 const sizeMiB = Number(process.env['HDH_BENCH_MIB'] ?? 1024);
+const chunkSize = parseSize(process.env['HDH_BENCH_CHUNK'] ?? String(DEFAULT_CHUNK_SIZE), 'HDH_BENCH_CHUNK');
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '.out');
 const input = join(outDir, `seal-input-${sizeMiB}MiB.bin`);
 const sealedFile = join(outDir, 'seal-output.sealed');
@@ -73,7 +76,7 @@ async function timed(bytes: number, work: () => Promise<void>): Promise<Figure> 
 async function sealOnce(hashSealed: boolean): Promise<void> {
   const tmp = `${sealedFile}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const seal = createSealStream({ ...identity, datasetKey, hashSealed });
+    const seal = createSealStream({ ...identity, datasetKey, hashSealed, chunkSize });
     await pipeline(
       createReadStream(input, { highWaterMark: IO_BUFFER }),
       seal.stream,
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
   const anchor = wall(slower);
   console.log(
     `\n${sizeMiB} MiB, median of ${runs} run(s), node ${process.version}, one core. ` +
-      `% = wall-clock figure / the slower OpenSSL figure (${LABELS[slower]}).`,
+      `chunks of ${chunkSize} bytes. % = wall-clock figure / the slower OpenSSL figure (${LABELS[slower]}).`,
   );
   console.log(`${''.padEnd(62)} ${'MB/s'.padStart(7)} ${'%'.padStart(5)} ${'MB/cpu-s'.padStart(9)}`);
   for (const k of Object.keys(LABELS) as Key[]) {
