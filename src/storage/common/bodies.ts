@@ -1,0 +1,150 @@
+/**
+ * Bodies in and out of stores. Puts read the caller's body in parts (each part a buffer, so that an
+ * SDK retry can resend it), checking the announced size and the store's limit as bytes arrive; gets
+ * hand back a stream whose errors are already translated to HdhErrors and that stops when the
+ * caller's signal fires.
+ * @module
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import { CoreErrors, isHdhError, toHdhError, toReadable, type BodySource } from '../../core/index.js';
+import { StorageErrors } from '../errors.js';
+import { abortedError, throwIfAborted } from './abort.js';
+
+export interface BodyPart {
+  readonly data: Buffer;
+  /** True for the final part (the body ended within or right after it). */
+  readonly last: boolean;
+}
+
+export interface ChunkOptions {
+  /** Size of part `index` (0-based). */
+  readonly partSize: (index: number) => number;
+  /** The size the caller announced: more or fewer bytes is STORAGE_SIZE_MISMATCH. */
+  readonly expectedSize?: number;
+  /** The store's largest object: more is STORAGE_TOO_LARGE. */
+  readonly maxBytes: number;
+  readonly signal?: AbortSignal;
+  /** Feeds every byte, in order, to this hash. */
+  readonly hash?: Hash;
+  /** For messages: `store NAME, key "K"`. */
+  readonly what: string;
+}
+
+/**
+ * Splits a body into parts of the planned sizes. A part is yielded once the next byte is known to
+ * exist (or the body ended), so `last` is exact: a body that fits one part gives one part, `last`.
+ * An empty body gives one empty part.
+ */
+export async function* chunkBody(body: BodySource, options: ChunkOptions): AsyncGenerator<BodyPart> {
+  const { partSize, expectedSize, maxBytes, signal, hash, what } = options;
+  throwIfAborted(signal, what);
+  const source = toReadable(body);
+  let index = 0;
+  let current = Buffer.allocUnsafe(partSize(0));
+  let filled = 0;
+  let total = 0;
+  try {
+    for await (const raw of source) {
+      throwIfAborted(signal, what);
+      let chunk = asBuffer(raw);
+      total += chunk.length;
+      if (expectedSize !== undefined && total > expectedSize) {
+        throw StorageErrors.STORAGE_SIZE_MISMATCH(
+          `${what}: the body is longer than the announced ${expectedSize} bytes`,
+        );
+      }
+      if (total > maxBytes) {
+        throw StorageErrors.STORAGE_TOO_LARGE(
+          `${what}: the body exceeds this store's limit of ${maxBytes} bytes`,
+        );
+      }
+      hash?.update(chunk);
+      while (chunk.length > 0) {
+        if (filled === current.length) {
+          // Full, and more bytes follow: this part is not the last.
+          yield { data: current, last: false };
+          index++;
+          current = Buffer.allocUnsafe(partSize(index));
+          filled = 0;
+        }
+        const n = Math.min(chunk.length, current.length - filled);
+        chunk.copy(current, filled, 0, n);
+        filled += n;
+        chunk = chunk.subarray(n);
+      }
+    }
+  } catch (err) {
+    source.destroy();
+    throw signal?.aborted === true ? abortedError(what, signal) : bodyError(err, what);
+  }
+  throwIfAborted(signal, what);
+  if (expectedSize !== undefined && total !== expectedSize) {
+    throw StorageErrors.STORAGE_SIZE_MISMATCH(
+      `${what}: the body ended after ${total} bytes; ${expectedSize} were announced`,
+    );
+  }
+  yield { data: current.subarray(0, filled), last: true };
+}
+
+/**
+ * Errors thrown while reading a caller's body: hdh errors pass unchanged (a source store's own
+ * translation), an abort becomes OPERATION_ABORTED, anything else says the body failed.
+ */
+export function bodyError(err: unknown, what: string): unknown {
+  if (isHdhError(err)) return err;
+  if (err instanceof Error && err.name === 'AbortError') return toHdhError(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return StorageErrors.STORAGE_BODY_FAILED(`${what}: reading the body failed: ${message}`, { cause: err });
+}
+
+export function asBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (typeof chunk === 'string') return Buffer.from(chunk);
+  throw CoreErrors.INPUT_INVALID(`a body chunk is a ${typeof chunk}, not bytes`);
+}
+
+export function md5Hash(): Hash {
+  return createHash('md5');
+}
+
+/**
+ * Wraps a service's response stream: its errors are translated (once) and the stream is destroyed
+ * with OPERATION_ABORTED when `signal` fires. The returned stream is what callers read.
+ */
+export function guardStream(
+  source: Readable,
+  options: { signal?: AbortSignal; translate: (err: unknown) => unknown },
+): Readable {
+  const out = new PassThrough({ highWaterMark: 64 * 1024 });
+  const onAbort = (): void => {
+    source.destroy();
+    out.destroy(abortedError('read', options.signal));
+  };
+  if (options.signal?.aborted) {
+    onAbort();
+    return out;
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const cleanup = (): void => options.signal?.removeEventListener('abort', onAbort);
+  source.on('error', (err) => {
+    cleanup();
+    out.destroy(asError(options.translate(err)));
+  });
+  out.on('close', () => {
+    cleanup();
+    // A reader that stops early must not leave the service connection half-read.
+    if (!source.destroyed) source.destroy();
+  });
+  source.pipe(out);
+  return out;
+}
+
+export function emptyStream(): Readable {
+  return Readable.from([], { objectMode: false });
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
