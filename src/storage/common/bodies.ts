@@ -17,9 +17,7 @@ export interface BodyPart {
   readonly last: boolean;
 }
 
-export interface ChunkOptions {
-  /** Size of part `index` (0-based). */
-  readonly partSize: (index: number) => number;
+export interface MeterOptions {
   /** The size the caller announced: more or fewer bytes is STORAGE_SIZE_MISMATCH. */
   readonly expectedSize?: number;
   /** The store's largest object: more is STORAGE_TOO_LARGE. */
@@ -32,22 +30,27 @@ export interface ChunkOptions {
 }
 
 /**
- * Splits a body into parts of the planned sizes. A part is yielded once the next byte is known to
- * exist (or the body ended), so `last` is exact: a body that fits one part gives one part, `last`.
- * An empty body gives one empty part.
+ * Streams a caller's body as buffers, enforcing as bytes arrive: the caller's signal, the announced
+ * size, the store's limit; feeds `hash`. Errors of the body itself are reported as STORAGE_BODY_FAILED
+ * (or passed through when they are already hdh errors).
  */
-export async function* chunkBody(body: BodySource, options: ChunkOptions): AsyncGenerator<BodyPart> {
-  const { partSize, expectedSize, maxBytes, signal, hash, what } = options;
+export async function* meteredBody(body: BodySource, options: MeterOptions): AsyncGenerator<Buffer> {
+  const { expectedSize, maxBytes, signal, hash, what } = options;
   throwIfAborted(signal, what);
   const source = toReadable(body);
-  let index = 0;
-  let current = Buffer.allocUnsafe(partSize(0));
-  let filled = 0;
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
   let total = 0;
   try {
-    for await (const raw of source) {
+    for (;;) {
+      let next: IteratorResult<unknown>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        throw signal?.aborted === true ? abortedError(what, signal) : bodyError(err, what);
+      }
+      if (next.done === true) break;
       throwIfAborted(signal, what);
-      let chunk = asBuffer(raw);
+      const chunk = asBuffer(next.value);
       total += chunk.length;
       if (expectedSize !== undefined && total > expectedSize) {
         throw StorageErrors.STORAGE_SIZE_MISMATCH(
@@ -60,29 +63,47 @@ export async function* chunkBody(body: BodySource, options: ChunkOptions): Async
         );
       }
       hash?.update(chunk);
-      while (chunk.length > 0) {
-        if (filled === current.length) {
-          // Full, and more bytes follow: this part is not the last.
-          yield { data: current, last: false };
-          index++;
-          current = Buffer.allocUnsafe(partSize(index));
-          filled = 0;
-        }
-        const n = Math.min(chunk.length, current.length - filled);
-        chunk.copy(current, filled, 0, n);
-        filled += n;
-        chunk = chunk.subarray(n);
-      }
+      yield chunk;
     }
-  } catch (err) {
-    source.destroy();
-    throw signal?.aborted === true ? abortedError(what, signal) : bodyError(err, what);
+  } finally {
+    // Stops the caller's source when the consumer gave up early or failed.
+    if (!source.readableEnded) source.destroy();
   }
   throwIfAborted(signal, what);
   if (expectedSize !== undefined && total !== expectedSize) {
     throw StorageErrors.STORAGE_SIZE_MISMATCH(
       `${what}: the body ended after ${total} bytes; ${expectedSize} were announced`,
     );
+  }
+}
+
+/**
+ * Splits a metered body into parts of the planned sizes. A part is yielded once the next byte is
+ * known to exist (or the body ended), so `last` is exact: a body that fits one part gives one part,
+ * `last`. An empty body gives one empty part.
+ */
+export async function* chunkBody(
+  body: BodySource,
+  options: MeterOptions & { readonly partSize: (index: number) => number },
+): AsyncGenerator<BodyPart> {
+  let index = 0;
+  let current = Buffer.allocUnsafe(options.partSize(0));
+  let filled = 0;
+  for await (const received of meteredBody(body, options)) {
+    let chunk = received;
+    while (chunk.length > 0) {
+      if (filled === current.length) {
+        // Full, and more bytes follow: this part is not the last.
+        yield { data: current, last: false };
+        index++;
+        current = Buffer.allocUnsafe(options.partSize(index));
+        filled = 0;
+      }
+      const n = Math.min(chunk.length, current.length - filled);
+      chunk.copy(current, filled, 0, n);
+      filled += n;
+      chunk = chunk.subarray(n);
+    }
   }
   yield { data: current.subarray(0, filled), last: true };
 }

@@ -53,6 +53,7 @@ export const CONFORMANCE_TESTS = [
   'binary content keeps every byte value',
   'unicode keys',
   'keys with slashes',
+  'a key can also begin other keys',
   'delete removes the object',
   'list returns only keys under the prefix',
   'list follows UTF-8 byte order',
@@ -255,6 +256,16 @@ export function runConformance(options: ConformanceOptions): void {
       expect(await errorCode(store.get(`${base}a/b`))).toBe('STORAGE_NOT_FOUND');
     });
 
+    test('a key can also begin other keys', async () => {
+      const base = fresh();
+      await store.put(`${base}a`, 'the object a');
+      await store.put(`${base}a/b`, 'an object under a/');
+      expect((await read(`${base}a`)).toString()).toBe('the object a');
+      expect(await listKeys(base)).toEqual([`${base}a`, `${base}a/b`]);
+      await store.delete(`${base}a`);
+      expect((await read(`${base}a/b`)).toString()).toBe('an object under a/');
+    });
+
     test('delete removes the object', async () => {
       const key = `${fresh()}doomed/x`;
       await store.put(key, 'x');
@@ -266,10 +277,10 @@ export function runConformance(options: ConformanceOptions): void {
 
     test('list returns only keys under the prefix', async () => {
       const base = fresh();
-      for (const k of ['a/1', 'a/2', 'ab', 'b/1', 'a']) await store.put(`${base}${k}`, k);
+      for (const k of ['a/1', 'a/2', 'ab', 'b/1', 'a-']) await store.put(`${base}${k}`, k);
       expect(await listKeys(`${base}a/`)).toEqual([`${base}a/1`, `${base}a/2`]);
       // A prefix need not end at a slash.
-      expect(await listKeys(`${base}a`)).toEqual([`${base}a`, `${base}a/1`, `${base}a/2`, `${base}ab`]);
+      expect(await listKeys(`${base}a`)).toEqual([`${base}a-`, `${base}a/1`, `${base}a/2`, `${base}ab`]);
       expect(await listKeys(`${base}b`)).toEqual([`${base}b/1`]);
     });
 
