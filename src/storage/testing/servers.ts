@@ -67,9 +67,15 @@ export function urlAnswers(url: string, timeoutMs = 1000): () => Promise<boolean
         socket.destroy();
         resolve(ok);
       };
-      socket.setTimeout(timeoutMs, () => done(false));
-      socket.once('connect', () => done(true));
-      socket.once('error', () => done(false));
+      socket.setTimeout(timeoutMs, () => {
+        done(false);
+      });
+      socket.once('connect', () => {
+        done(true);
+      });
+      socket.once('error', () => {
+        done(false);
+      });
     });
 }
 

@@ -15,7 +15,6 @@ import type { CompletedPart, MultipartStore, ObjectInfo, OpOptions, PutOptions }
 import { StorageErrors } from '../../errors.js';
 import { checkMetadata } from '../../common/metadata.js';
 import { checkPartNumber } from '../../common/multipart-checks.js';
-import { isHdhError } from '../../../core/index.js';
 import { translateS3Error } from './s3-errors.js';
 import type { S3Store } from './s3-store.js';
 
@@ -170,7 +169,7 @@ export class S3Multipart implements MultipartStore {
     } catch (err) {
       const translated = uploadError(err, what, options.signal);
       // Aborting an upload that is already gone is what the caller wanted.
-      if (isHdhError(translated, 'STORAGE_UPLOAD_NOT_FOUND')) return;
+      if (translated.code === 'STORAGE_UPLOAD_NOT_FOUND') return;
       throw translated;
     }
   }

@@ -223,11 +223,13 @@ export class S3Store implements ObjectStore {
       this.checkKey(sourceKey);
       this.checkKey(targetKey);
       const source = await this.head(sourceKey, options);
-      if (source === undefined)
+      if (source === undefined) {
         throw StorageErrors.STORAGE_NOT_FOUND(`${this.what(sourceKey)}: no such object`);
+      }
       const copySource = `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
-      if (source.size > S3_MAX_COPY_BYTES)
+      if (source.size > S3_MAX_COPY_BYTES) {
         return await this.copyInParts(copySource, source, targetKey, options);
+      }
       await this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
@@ -238,8 +240,9 @@ export class S3Store implements ObjectStore {
         this.sendOptions(options.signal),
       );
       const copied = await this.head(targetKey, options);
-      if (copied === undefined)
+      if (copied === undefined) {
         throw StorageErrors.STORAGE_UNAVAILABLE(`${what}: the copy is not visible yet`);
+      }
       return copied;
     } catch (err) {
       throw translateS3Error(err, what, options.signal);
@@ -400,8 +403,9 @@ function headInfo(key: string, out: HeadObjectCommandOutput): ObjectInfo {
  */
 function s3Metadata(metadata: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(normaliseMetadata(metadata)))
+  for (const [name, value] of Object.entries(normaliseMetadata(metadata))) {
     out[name.replace(/-/g, '_')] = value;
+  }
   return out;
 }
 
