@@ -66,7 +66,13 @@ export function checkPrefix(prefix: string, maxKeyBytes: number, storeName: stri
     throw StorageErrors.STORAGE_KEY_INVALID(`store ${storeName}: the listing prefix is not a string`);
   }
   if (prefix === '') return;
-  if (hasForbiddenChar(prefix) || keyBytes(prefix) > maxKeyBytes) {
+  // A `.` or `..` segment (one followed by a slash) can start no key.
+  const folders = prefix.split('/').slice(0, -1);
+  if (
+    hasForbiddenChar(prefix) ||
+    keyBytes(prefix) > maxKeyBytes ||
+    folders.some((s) => s === '.' || s === '..')
+  ) {
     throw StorageErrors.STORAGE_KEY_INVALID(
       `store ${storeName}: listing prefix ${describeKey(prefix)} cannot start any key of this store`,
     );

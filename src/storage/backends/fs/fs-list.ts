@@ -35,6 +35,9 @@ export async function* walkFiles(
   const slash = prefix.lastIndexOf('/');
   const dirKey = prefix.slice(0, slash + 1);
   const namePrefix = prefix.slice(slash + 1);
+  const folders = dirKey.split('/').slice(0, -1);
+  // No key has an empty segment, and none lives in the store's own folder.
+  if (folders.some((s) => s === '' || s === '.' || s === '..') || folders[0] === STORE_DIR) return;
   // A prefix's folder part that does not exist, or is a file, simply holds nothing.
   yield* walkDir(root, dirKey, namePrefix, startAfter, signal);
 }

@@ -69,6 +69,16 @@ describe('fs store', () => {
     expect(existsSync(join(dir, '..', 'x'))).toBe(false);
   });
 
+  it('lists nothing outside the root or inside its own folder', async () => {
+    await store.put('inside/x', 'x');
+    expect(await errorCode(collect(store.list('../')))).toBe('STORAGE_KEY_INVALID');
+    expect(await errorCode(collect(store.list('inside/../../')))).toBe('STORAGE_KEY_INVALID');
+    expect(await collect(store.list(`${FS_STORE_DIR}/`))).toEqual([]);
+    expect(await collect(store.list(FS_STORE_DIR))).toEqual([]);
+    expect(await collect(store.list('/inside/'))).toEqual([]);
+    expect(await collect(store.list('inside//'))).toEqual([]);
+  });
+
   it('does not follow symbolic links', async () => {
     const outside = join(dir, '..', `outside-${Date.now()}`);
     await writeFile(outside, 'secret');
@@ -204,6 +214,12 @@ describe('fs store', () => {
     expect(previous).toBe('big/d050/f0999');
   });
 });
+
+async function collect(listing: AsyncIterable<{ key: string }>): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of listing) keys.push(o.key);
+  return keys;
+}
 
 const exec = promisify(execFile);
 
