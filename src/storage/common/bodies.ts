@@ -80,32 +80,31 @@ export async function* meteredBody(body: BodySource, options: MeterOptions): Asy
 /**
  * Splits a metered body into parts of the planned sizes. A part is yielded once the next byte is
  * known to exist (or the body ended), so `last` is exact: a body that fits one part gives one part,
- * `last`. An empty body gives one empty part.
+ * `last`. An empty body gives one empty part. Buffers are only as large as the bytes received, so a
+ * small body never costs a whole part's allocation.
  */
 export async function* chunkBody(
   body: BodySource,
   options: MeterOptions & { readonly partSize: (index: number) => number },
 ): AsyncGenerator<BodyPart> {
   let index = 0;
-  let current = Buffer.allocUnsafe(options.partSize(0));
-  let filled = 0;
-  for await (const received of meteredBody(body, options)) {
-    let chunk = received;
-    while (chunk.length > 0) {
-      if (filled === current.length) {
-        // Full, and more bytes follow: this part is not the last.
-        yield { data: current, last: false };
-        index++;
-        current = Buffer.allocUnsafe(options.partSize(index));
-        filled = 0;
-      }
-      const n = Math.min(chunk.length, current.length - filled);
-      chunk.copy(current, filled, 0, n);
-      filled += n;
-      chunk = chunk.subarray(n);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of meteredBody(body, options)) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    // Strictly more than a part: the part is full and at least one more byte follows.
+    while (pendingBytes > options.partSize(index)) {
+      const size = options.partSize(index);
+      const joined = Buffer.concat(pending, pendingBytes);
+      yield { data: joined.subarray(0, size), last: false };
+      const rest = joined.subarray(size);
+      pending = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
+      index++;
     }
   }
-  yield { data: current.subarray(0, filled), last: true };
+  yield { data: Buffer.concat(pending, pendingBytes), last: true };
 }
 
 /**

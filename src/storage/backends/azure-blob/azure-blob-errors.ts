@@ -113,7 +113,12 @@ export function translateAzureError(
   if (THROTTLED.has(code) || status === 429) {
     return StorageErrors.STORAGE_THROTTLED(`${what}: the service asks to slow down (${detail})`, options);
   }
-  if (NETWORK.has(code) || UNAVAILABLE.has(code) || (status !== undefined && status >= 500)) {
+  // 501 Not Implemented is a missing feature, not a transient failure.
+  if (
+    NETWORK.has(code) ||
+    UNAVAILABLE.has(code) ||
+    (status !== undefined && status >= 500 && status !== 501)
+  ) {
     const message = scrub(typeof e.message === 'string' ? e.message : '', secrets);
     return StorageErrors.STORAGE_UNAVAILABLE(
       `${what}: the service is unreachable or failing (${detail}: ${firstLine(message)})`,

@@ -49,6 +49,8 @@ export interface S3Tuning {
   readonly maxAttempts?: number;
   /** Milliseconds to wait for a connection (default 10 s). */
   readonly connectionTimeoutMs?: number;
+  /** Milliseconds a request may stay silent before it is cut (default 120 s): a stalled server fails, never hangs. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface S3StoreOptions {

@@ -104,13 +104,18 @@ export function translateS3Error(err: unknown, what: string, signal?: AbortSigna
   if (THROTTLED.has(name) || status === 429) {
     return StorageErrors.STORAGE_THROTTLED(`${what}: the service asks to slow down (${detail})`, options);
   }
-  if (NETWORK.has(name) || (status !== undefined && status >= 500) || isNetworkError(err)) {
+  if (NETWORK.has(name) || isTransientStatus(status) || isNetworkError(err)) {
     return StorageErrors.STORAGE_UNAVAILABLE(
       `${what}: the service is unreachable or failing (${detail}: ${messageOf(err)})`,
       options,
     );
   }
   return StorageErrors.STORAGE_SERVICE_ERROR(`${what}: ${detail}: ${messageOf(err)}`, options);
+}
+
+/** 5xx but 501 Not Implemented, which no retry fixes (a feature the service lacks). */
+function isTransientStatus(status: number | undefined): boolean {
+  return status !== undefined && status >= 500 && status !== 501;
 }
 
 function isNetworkError(err: unknown): boolean {

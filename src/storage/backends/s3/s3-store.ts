@@ -76,7 +76,10 @@ export class S3Store implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: tuning.maxAttempts ?? 3,
-      requestHandler: { connectionTimeout: tuning.connectionTimeoutMs ?? 10_000 },
+      requestHandler: {
+        connectionTimeout: tuning.connectionTimeoutMs ?? 10_000,
+        requestTimeout: tuning.requestTimeoutMs ?? 120_000,
+      },
     });
     this.multipart = new S3Multipart(this);
   }
