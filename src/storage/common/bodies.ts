@@ -155,7 +155,7 @@ export function guardStream(
   out.on('close', () => {
     cleanup();
     // A reader that stops early must not leave the service connection half-read.
-    if (!source.destroyed) source.destroy();
+    if (!source.destroyed && !source.readableEnded) source.destroy();
   });
   source.pipe(out);
   return out;
