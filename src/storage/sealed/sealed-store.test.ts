@@ -188,6 +188,7 @@ for (const backend of backends) {
       await sealed.put('d1/keep', 'good', { dataset: 'd1', dataClass: 'public' });
       async function* failing(): AsyncIterable<Uint8Array> {
         yield randomBytes(100_000);
+        await new Promise((resolve) => setImmediate(resolve));
         throw new Error('source went away');
       }
       await expect(
