@@ -152,7 +152,7 @@ export class ApplicationService {
   async update(principal: Principal, id: string, patch: ApplicationPatch): Promise<ApplicationDetail> {
     const { row, resource } = await this.#load(id);
     await this.#ctx.authorizer.enforce(principal, 'application.update', resource);
-    nextState(id, row.state as ApplicationState, 'update');
+    await this.#precheck(principal, id, row.state, 'update', 'application.update');
     const fields = checkFields({
       project: patch.project ?? row.project,
       purpose: patch.purpose ?? row.purpose,
@@ -193,7 +193,7 @@ export class ApplicationService {
     const { row, resource } = await this.#load(id);
     await this.#ctx.authorizer.enforce(principal, 'application.submit', resource);
     const step: ApplicationStep = row.state === 'information_requested' ? 'resubmit' : 'submit';
-    nextState(id, row.state as ApplicationState, step);
+    await this.#precheck(principal, id, row.state, step, 'application.submit');
     const requested = JSON.parse(row.requested) as RequestedDataset[];
     const missing: string[] = [];
     if (requested.length === 0) missing.push('datasets');
@@ -239,7 +239,7 @@ export class ApplicationService {
     const step: ApplicationStep = input.decision;
     // Checked here so that approving twice says so before the permit terms are looked at; checked
     // again in the transaction, where it counts.
-    nextState(id, row.state as ApplicationState, step);
+    await this.#precheck(principal, id, row.state, step, 'application.decide');
     const permitTerms = input.decision === 'approve' ? await this.#permitTerms(row, input) : undefined;
     await this.#step(principal, id, step, 'application.decide', { decision: input.decision }, async (trx, current, now, next) => {
       let permitId: string | null = null;
@@ -347,6 +347,22 @@ export class ApplicationService {
     const rows = await q.execute();
     const teams = await this.#teams(rows.map((r) => r.id));
     return toPage(rows, limit, (r) => r.id, (r) => this.#view(r, teams.get(r.id) ?? []));
+  }
+
+  /** Refuses a step the current state does not allow, recording the refused attempt. */
+  async #precheck(principal: Principal, id: string, state: string, step: ApplicationStep, action: string): Promise<void> {
+    try {
+      nextState(id, state as ApplicationState, step);
+    } catch (err) {
+      await this.#ctx.audit.record({
+        actor: principal.actor,
+        action,
+        target: `application:${id}`,
+        outcome: 'failure',
+        details: { step, error: (err as { code?: string }).code, message: (err as Error).message },
+      });
+      throw err;
+    }
   }
 
   async #permitTerms(row: Row, input: DecisionInput) {
