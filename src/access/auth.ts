@@ -4,6 +4,7 @@
  * is written to the audit log; passwords and tokens never are.
  * @module
  */
+import { CoreErrors } from '../core/index.js';
 import { addMs, MINUTE, type AccessContext } from './context.js';
 import { AccessErrors } from './errors.js';
 import type { MfaService } from './mfa.js';
@@ -204,6 +205,9 @@ export class AuthService {
     meta: RequestMeta = {},
   ): Promise<{ sessionsRevoked: number }> {
     const ctx = this.#ctx;
+    if (principal !== undefined && principal.kind !== 'user') {
+      throw CoreErrors.INPUT_INVALID(`${principal.actor} has no session to end: an operator revokes API tokens`);
+    }
     const now = ctx.now().toISOString();
     let userId = principal?.kind === 'user' ? principal.id : undefined;
     let sessionId = principal?.sessionId;

@@ -11,6 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyRequest,
   type FastifySchemaCompiler,
@@ -38,7 +39,7 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
   const check = TypeBoxValidatorCompiler(route);
   if (route.httpPart !== 'body') return check;
   const required = (route.schema as { required?: unknown[] }).required ?? [];
-  return (value: unknown) => (value === undefined && required.length === 0 ? { value: {} } : check(value));
+  return (value: unknown) => ((value === undefined || value === null) && required.length === 0 ? { value: {} } : check(value));
 };
 
 export async function createApp(deps: AppDeps): Promise<HubApp> {
@@ -49,7 +50,7 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: options.bodyLimit ?? MiB,
     trustProxy: (options.trustProxy ?? false) as boolean,
-    disableRequestLogging: options.requestLogging === false,
+    logController: new LogController({ disableRequestLogging: options.requestLogging === false }),
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
