@@ -67,7 +67,15 @@ export async function createAccess(deps: AccessDeps): Promise<Access> {
     dataRequiresMfa: config.mfa.requiredForData,
     permits: { activePermitsNaming: (user, at) => lookup.service!.activePermitsNaming(user, at) },
   });
-  const ctx: AccessContext = { hub: deps.hub, audit: deps.audit, authorizer, config, keys, now, datasets: deps.datasets };
+  const ctx: AccessContext = {
+    hub: deps.hub,
+    audit: deps.audit,
+    authorizer,
+    config,
+    keys,
+    now,
+    datasets: deps.datasets,
+  };
   const permits = new PermitService(ctx);
   lookup.service = permits;
   const mfa = new MfaService(ctx);

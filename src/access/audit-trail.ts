@@ -41,7 +41,9 @@ export class AuditTrail {
     for await (const entry of this.#ctx.audit.entries(query)) items.push(entry);
     const page = items.slice(0, limit);
     const last = page.at(-1);
-    return items.length > limit && last !== undefined ? { items: page, nextCursor: encodeCursor(String(last.seq)) } : { items: page };
+    return items.length > limit && last !== undefined
+      ? { items: page, nextCursor: encodeCursor(String(last.seq)) }
+      : { items: page };
   }
 
   async verify(principal: Principal): Promise<VerifyResult> {

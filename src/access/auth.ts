@@ -65,11 +65,26 @@ export class AuthService {
     const stored =
       user === undefined
         ? undefined
-        : await ctx.hub.db.selectFrom('user_passwords').select('hash').where('user_id', '=', user.id).executeTakeFirst();
+        : await ctx.hub.db
+            .selectFrom('user_passwords')
+            .select('hash')
+            .where('user_id', '=', user.id)
+            .executeTakeFirst();
     if (user === undefined || user.disabled_at !== null || stored === undefined) {
       await spendVerifyTime(input.password);
-      const reason = user === undefined ? 'unknown user' : user.disabled_at !== null ? 'account disabled' : 'no local password';
-      await ctx.audit.record({ actor: UNAUTHENTICATED, action: 'auth.login', target, outcome: 'failure', details: { reason, ...meta } });
+      const reason =
+        user === undefined
+          ? 'unknown user'
+          : user.disabled_at !== null
+            ? 'account disabled'
+            : 'no local password';
+      await ctx.audit.record({
+        actor: UNAUTHENTICATED,
+        action: 'auth.login',
+        target,
+        outcome: 'failure',
+        details: { reason, ...meta },
+      });
       throw AccessErrors.AUTH_INVALID_CREDENTIALS('the user name or password is wrong');
     }
     const now = ctx.now();
@@ -97,7 +112,9 @@ export class AuthService {
         outcome: 'failure',
         details: { reason: 'second factor missing', ...meta },
       });
-      throw AccessErrors.AUTH_MFA_REQUIRED(`${name} has a second factor: send the current TOTP code as "totp"`);
+      throw AccessErrors.AUTH_MFA_REQUIRED(
+        `${name} has a second factor: send the current TOTP code as "totp"`,
+      );
     }
     // The step update is one conditional statement, so two logins racing with the same code cannot both pass.
     if (mfaEnabled && !(await this.#mfa.acceptLoginCode(ctx.hub.db, user.id, input.totp!))) {
@@ -108,7 +125,12 @@ export class AuthService {
     const requiredRoles = await mfaRequiredRoles(ctx.hub.db);
     const enrolmentRequired = !mfaEnabled && requiredRoles.includes(user.role as Role);
     const session = await ctx.audit.withEntry(
-      { actor: user.name, action: 'auth.login', target, details: { method: 'password', mfa: mfaEnabled, ...meta } },
+      {
+        actor: user.name,
+        action: 'auth.login',
+        target,
+        details: { method: 'password', mfa: mfaEnabled, ...meta },
+      },
       async (trx) => {
         await trx
           .updateTable('users')
@@ -119,7 +141,11 @@ export class AuthService {
       },
     );
     const pair = await tokenPair(ctx, user, session);
-    return { ...pair, user: { name: user.name, role: user.role as Role }, mfaEnrolmentRequired: enrolmentRequired };
+    return {
+      ...pair,
+      user: { name: user.name, role: user.role as Role },
+      mfaEnrolmentRequired: enrolmentRequired,
+    };
   }
 
   /** Exchanges a refresh token for a new pair; the old one is retired, and reusing it ends the session. */
@@ -147,30 +173,59 @@ export class AuthService {
           .executeTakeFirst()
       : undefined;
     if (row === undefined) {
-      await ctx.audit.record({ actor: UNAUTHENTICATED, action: 'auth.refresh', target: 'session:unknown', outcome: 'failure', details: { reason: 'unknown refresh token', ...meta } });
+      await ctx.audit.record({
+        actor: UNAUTHENTICATED,
+        action: 'auth.refresh',
+        target: 'session:unknown',
+        outcome: 'failure',
+        details: { reason: 'unknown refresh token', ...meta },
+      });
       throw AccessErrors.AUTH_TOKEN_INVALID('the refresh token was not issued by this hub');
     }
     const target = `session:${row.session_id}`;
     const refuse = async (reason: string, error: Error): Promise<never> => {
-      await ctx.audit.record({ actor: row.name, action: 'auth.refresh', target, outcome: 'denied', details: { reason, ...meta } });
+      await ctx.audit.record({
+        actor: row.name,
+        action: 'auth.refresh',
+        target,
+        outcome: 'denied',
+        details: { reason, ...meta },
+      });
       throw error;
     };
     if (row.revoked_at !== null) {
-      return refuse('session revoked', AccessErrors.AUTH_TOKEN_REVOKED(`the session was revoked (${row.revoked_reason ?? 'no reason'})`));
+      return refuse(
+        'session revoked',
+        AccessErrors.AUTH_TOKEN_REVOKED(`the session was revoked (${row.revoked_reason ?? 'no reason'})`),
+      );
     }
     if (row.used_at !== null) {
       // A retired token coming back means two parties hold it: end the session for both (RFC 9700 §4.14.2).
       await ctx.audit.withEntry(
-        { actor: row.name, action: 'auth.refresh', target, outcome: 'denied', details: { reason: 'refresh token reused: session revoked', ...meta } },
+        {
+          actor: row.name,
+          action: 'auth.refresh',
+          target,
+          outcome: 'denied',
+          details: { reason: 'refresh token reused: session revoked', ...meta },
+        },
         (trx) => revokeSessions(trx, { sessionId: row.session_id }, 'refresh token reused', now),
       );
-      throw AccessErrors.AUTH_TOKEN_REVOKED('this refresh token was already used; the session is revoked, sign in again');
+      throw AccessErrors.AUTH_TOKEN_REVOKED(
+        'this refresh token was already used; the session is revoked, sign in again',
+      );
     }
     if (row.disabled_at !== null) {
-      return refuse('account disabled', AccessErrors.AUTH_TOKEN_REVOKED(`the account ${row.name} is disabled`));
+      return refuse(
+        'account disabled',
+        AccessErrors.AUTH_TOKEN_REVOKED(`the account ${row.name} is disabled`),
+      );
     }
     if (row.expires_at <= now) {
-      return refuse('session expired', AccessErrors.AUTH_TOKEN_EXPIRED('the session has expired; sign in again'));
+      return refuse(
+        'session expired',
+        AccessErrors.AUTH_TOKEN_EXPIRED('the session has expired; sign in again'),
+      );
     }
     const next = await ctx.audit.withEntry(
       { actor: row.name, action: 'auth.refresh', target, details: { ...meta } },
@@ -184,15 +239,23 @@ export class AuthService {
         if (Number(used.numUpdatedRows) !== 1) {
           throw AccessErrors.AUTH_TOKEN_REVOKED('this refresh token was used concurrently; sign in again');
         }
-        await trx.updateTable('auth_sessions').set({ refreshed_at: now }).where('id', '=', row.session_id).execute();
+        await trx
+          .updateTable('auth_sessions')
+          .set({ refreshed_at: now })
+          .where('id', '=', row.session_id)
+          .execute();
         return issueRefreshToken(trx, row.session_id, now, row.expires_at);
       },
     );
-    return tokenPair(ctx, { id: row.user_id, name: row.name, role: row.role }, {
-      sessionId: row.session_id,
-      refreshToken: next,
-      refreshExpiresAt: row.expires_at,
-    });
+    return tokenPair(
+      ctx,
+      { id: row.user_id, name: row.name, role: row.role },
+      {
+        sessionId: row.session_id,
+        refreshToken: next,
+        refreshExpiresAt: row.expires_at,
+      },
+    );
   }
 
   /**
@@ -206,7 +269,9 @@ export class AuthService {
   ): Promise<{ sessionsRevoked: number }> {
     const ctx = this.#ctx;
     if (principal !== undefined && principal.kind !== 'user') {
-      throw CoreErrors.INPUT_INVALID(`${principal.actor} has no session to end: an operator revokes API tokens`);
+      throw CoreErrors.INPUT_INVALID(
+        `${principal.actor} has no session to end: an operator revokes API tokens`,
+      );
     }
     const now = ctx.now().toISOString();
     let userId = principal?.kind === 'user' ? principal.id : undefined;
@@ -234,7 +299,7 @@ export class AuthService {
     const revoked = await ctx.audit.withEntry(
       { actor, action: 'auth.logout', target, details: { all: options.all === true, ...meta } },
       async (trx) => {
-        if (options.all === true) return revokeSessions(trx, { userId: userId! }, 'logout everywhere', now);
+        if (options.all === true) return revokeSessions(trx, { userId: userId }, 'logout everywhere', now);
         return sessionId === undefined ? 0 : revokeSessions(trx, { sessionId }, 'logout', now);
       },
       (n) => ({ sessionsRevoked: n }),
@@ -274,13 +339,17 @@ export class AuthService {
     if (row.revoked_at !== null) {
       throw AccessErrors.AUTH_TOKEN_REVOKED(`the session was revoked (${row.revoked_reason ?? 'no reason'})`);
     }
-    if (row.disabled_at !== null) throw AccessErrors.AUTH_TOKEN_REVOKED(`the account ${row.name} is disabled`);
+    if (row.disabled_at !== null) {
+      throw AccessErrors.AUTH_TOKEN_REVOKED(`the account ${row.name} is disabled`);
+    }
     if (row.expires_at <= this.#ctx.now().toISOString()) {
       throw AccessErrors.AUTH_TOKEN_EXPIRED('the session has expired; sign in again');
     }
     const sessionMfa = row.mfa === 1;
     const enrolmentRequired =
-      !sessionMfa && row.mfa_enabled !== 1 && (await mfaRequiredRoles(this.#ctx.hub.db)).includes(row.role as Role);
+      !sessionMfa &&
+      row.mfa_enabled !== 1 &&
+      (await mfaRequiredRoles(this.#ctx.hub.db)).includes(row.role as Role);
     return {
       kind: 'user',
       id: row.user_id,
@@ -298,7 +367,11 @@ export class AuthService {
    * names both, e.g. `cli:root as bob`. No second factor is claimed.
    */
   async principalForUser(name: string, via: string): Promise<Principal> {
-    const user = await this.#ctx.hub.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    const user = await this.#ctx.hub.db
+      .selectFrom('users')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (user === undefined) throw AccessErrors.USER_NOT_FOUND(`no user named ${name}`);
     if (user.disabled_at !== null) throw AccessErrors.ACCESS_DENIED(`the account ${name} is disabled`);
     return {
@@ -324,7 +397,13 @@ export class AuthService {
     const now = ctx.now();
     const target = `user:${user.name}`;
     const state = await ctx.audit.withEntry(
-      { actor: UNAUTHENTICATED, action: 'auth.login', target, outcome: 'failure', details: { reason, ...meta } },
+      {
+        actor: UNAUTHENTICATED,
+        action: 'auth.login',
+        target,
+        outcome: 'failure',
+        details: { reason, ...meta },
+      },
       async (trx) => {
         const current = await trx
           .selectFrom('users')
@@ -340,7 +419,8 @@ export class AuthService {
           .updateTable('users')
           .set({
             failed_count: lockedUntil === null ? failures : 0,
-            failed_since: lockedUntil === null ? (windowOpen ? current.failed_since : now.toISOString()) : null,
+            failed_since:
+              lockedUntil === null ? (windowOpen ? current.failed_since : now.toISOString()) : null,
             ...(lockedUntil === null ? {} : { locked_until: lockedUntil }),
           })
           .where('id', '=', user.id)

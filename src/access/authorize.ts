@@ -126,9 +126,12 @@ export class Authorizer {
       outcome: 'denied',
       details: { rule: decision.rule, reason: decision.reason, role: principal.role },
     });
-    throw AccessErrors.ACCESS_DENIED(`${principal.actor} may not ${action} ${resourceLabel(resource)}: ${decision.reason}`, {
-      details: { action, rule: decision.rule },
-    });
+    throw AccessErrors.ACCESS_DENIED(
+      `${principal.actor} may not ${action} ${resourceLabel(resource)}: ${decision.reason}`,
+      {
+        details: { action, rule: decision.rule },
+      },
+    );
   }
 
   async #check(

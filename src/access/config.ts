@@ -127,7 +127,9 @@ export function resolveAccessConfig(input: unknown = {}): AccessConfig {
   }
   const names = new Set<string>();
   for (const p of config.oidc) {
-    if (names.has(p.name)) throw CoreErrors.CONFIG_INVALID(`access.oidc: provider "${p.name}" is listed twice`);
+    if (names.has(p.name)) {
+      throw CoreErrors.CONFIG_INVALID(`access.oidc: provider "${p.name}" is listed twice`);
+    }
     names.add(p.name);
   }
   return config;

@@ -23,8 +23,7 @@ export const AccessErrors = defineErrors({
   },
   AUTH_MFA_INVALID: {
     status: 401,
-    description:
-      'The TOTP code is wrong, too old or was already used; wait for the next code and try again.',
+    description: 'The TOTP code is wrong, too old or was already used; wait for the next code and try again.',
   },
   AUTH_MFA_STATE: {
     status: 409,
@@ -33,7 +32,8 @@ export const AccessErrors = defineErrors({
   },
   AUTH_PASSWORD_WEAK: {
     status: 400,
-    description: 'The new password does not meet the password policy (length); the message says what is missing.',
+    description:
+      'The new password does not meet the password policy (length); the message says what is missing.',
   },
   AUTH_TOKEN_INVALID: {
     status: 401,
@@ -70,7 +70,10 @@ export const AccessErrors = defineErrors({
   USER_NOT_FOUND: { status: 404, description: 'No user of that name exists on this hub.' },
   USER_EXISTS: { status: 409, description: 'A user (or service account) of that name already exists.' },
   SERVICE_ACCOUNT_NOT_FOUND: { status: 404, description: 'No service account of that name exists.' },
-  API_TOKEN_NOT_FOUND: { status: 404, description: 'No API token with that id exists for the service account.' },
+  API_TOKEN_NOT_FOUND: {
+    status: 404,
+    description: 'No API token with that id exists for the service account.',
+  },
   APPLICATION_NOT_FOUND: { status: 404, description: 'No access application with that id exists.' },
   APPLICATION_INVALID: {
     status: 400,

@@ -16,12 +16,7 @@ export {
   type PermitGrant,
   type PermitLookup,
 } from './authorize.js';
-export {
-  AccessConfig,
-  OidcProviderConfig,
-  resolveAccessConfig,
-  type AccessConfigInput,
-} from './config.js';
+export { AccessConfig, OidcProviderConfig, resolveAccessConfig, type AccessConfigInput } from './config.js';
 export type { DatasetDirectory, DatasetEntry, DatasetTable } from './datasets.js';
 export type { RequestedDataset, PermitDataset, TableScope, DataRequest } from './scope.js';
 export { DEFAULT_LIMIT, MAX_LIMIT, type Page, type PageQuery } from './pagination.js';
@@ -49,7 +44,13 @@ export type {
   ListApplicationsQuery,
 } from './applications/application-service.js';
 export { MAX_DURATION_MONTHS } from './applications/application-service.js';
-export { PURPOSES, PURPOSE_CODES, purposeOf, type Purpose, type PurposeCode } from './applications/purposes.js';
+export {
+  PURPOSES,
+  PURPOSE_CODES,
+  purposeOf,
+  type Purpose,
+  type PurposeCode,
+} from './applications/purposes.js';
 export { APPLICATION_STATES, STEPS, type ApplicationState } from './applications/states.js';
 export { statutoryClock, addMonths, type StatutoryClock } from './applications/clock.js';
 export type { PermitService, PermitView, ListPermitsQuery, PermitStatus } from './permits/permit-service.js';

@@ -34,7 +34,11 @@ export class MfaService {
     await this.#ctx.audit.withEntry(
       { actor: principal.actor, action: 'auth.mfa-enrol', target: `user:${principal.name}` },
       async (trx) => {
-        const existing = await trx.selectFrom('user_mfa').select('enabled').where('user_id', '=', principal.id).executeTakeFirst();
+        const existing = await trx
+          .selectFrom('user_mfa')
+          .select('enabled')
+          .where('user_id', '=', principal.id)
+          .executeTakeFirst();
         if (existing?.enabled === 1) {
           throw AccessErrors.AUTH_MFA_STATE(
             `${principal.name} already has a second factor; an operator must reset it before a new enrolment`,
@@ -63,10 +67,16 @@ export class MfaService {
   /** Turns the factor on with a first valid code; the current session then counts as MFA-verified. */
   async verify(principal: Principal, code: string): Promise<void> {
     await this.#ctx.authorizer.enforce(principal, 'self.mfa', { type: 'user', name: principal.name });
-    const row = await this.#ctx.hub.db.selectFrom('user_mfa').selectAll().where('user_id', '=', principal.id).executeTakeFirst();
+    const row = await this.#ctx.hub.db
+      .selectFrom('user_mfa')
+      .selectAll()
+      .where('user_id', '=', principal.id)
+      .executeTakeFirst();
     if (row === undefined || row.enabled === 1) {
       throw AccessErrors.AUTH_MFA_STATE(
-        row === undefined ? `${principal.name} has no enrolment to verify; enrol first` : `${principal.name}'s second factor is already on`,
+        row === undefined
+          ? `${principal.name} has no enrolment to verify; enrol first`
+          : `${principal.name}'s second factor is already on`,
       );
     }
     const step = this.#check(principal.id, row.secret_sealed, code, row.last_step);
@@ -78,15 +88,25 @@ export class MfaService {
         outcome: 'failure',
         details: { reason: 'wrong code' },
       });
-      throw AccessErrors.AUTH_MFA_INVALID('the code does not match the enrolled secret; check the device clock');
+      throw AccessErrors.AUTH_MFA_INVALID(
+        'the code does not match the enrolled secret; check the device clock',
+      );
     }
     const now = this.#ctx.now().toISOString();
     await this.#ctx.audit.withEntry(
       { actor: principal.actor, action: 'auth.mfa-verify', target: `user:${principal.name}` },
       async (trx) => {
-        await trx.updateTable('user_mfa').set({ enabled: 1, enabled_at: now, last_step: step }).where('user_id', '=', principal.id).execute();
+        await trx
+          .updateTable('user_mfa')
+          .set({ enabled: 1, enabled_at: now, last_step: step })
+          .where('user_id', '=', principal.id)
+          .execute();
         if (principal.sessionId !== undefined) {
-          await trx.updateTable('auth_sessions').set({ mfa: 1 }).where('id', '=', principal.sessionId).execute();
+          await trx
+            .updateTable('auth_sessions')
+            .set({ mfa: 1 })
+            .where('id', '=', principal.sessionId)
+            .execute();
         }
       },
     );
@@ -94,7 +114,11 @@ export class MfaService {
 
   /** Whether a user has a second factor turned on. */
   async enabled(db: Kysely<Database>, userId: string): Promise<boolean> {
-    const row = await db.selectFrom('user_mfa').select('enabled').where('user_id', '=', userId).executeTakeFirst();
+    const row = await db
+      .selectFrom('user_mfa')
+      .select('enabled')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     return row?.enabled === 1;
   }
 

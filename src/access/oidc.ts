@@ -116,11 +116,17 @@ export class OidcService {
     }
     if (state === null || state === '') return fail('the callback carries no state');
     if (browserState !== state) return fail('the login was not started from this browser (state mismatch)');
-    const pending = await this.#ctx.hub.db.selectFrom('oidc_logins').selectAll().where('state', '=', state).executeTakeFirst();
+    const pending = await this.#ctx.hub.db
+      .selectFrom('oidc_logins')
+      .selectAll()
+      .where('state', '=', state)
+      .executeTakeFirst();
     // One use only, whatever happens next.
     await this.#ctx.hub.db.deleteFrom('oidc_logins').where('state', '=', state).execute();
     if (pending?.provider !== provider.name) return fail('no pending login for this state');
-    if (pending.expires_at < this.#ctx.now().toISOString()) return fail('the login took longer than 10 minutes');
+    if (pending.expires_at < this.#ctx.now().toISOString()) {
+      return fail('the login took longer than 10 minutes');
+    }
 
     let claims: Record<string, unknown>;
     try {
@@ -188,20 +194,32 @@ export class OidcService {
       .executeTakeFirst();
     if (existing?.disabled_at != null) return fail(`the account ${existing.name} is disabled`);
     if (existing === undefined) {
-      const clash = await this.#ctx.hub.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
+      const clash = await this.#ctx.hub.db
+        .selectFrom('users')
+        .select('id')
+        .where('name', '=', name)
+        .executeTakeFirst();
       if (clash !== undefined) {
         return fail(`a local account named ${name} exists and is not linked to ${provider.name}`);
       }
     }
     const userId = existing?.id ?? newId('usr');
     const userName = existing?.name ?? name;
-    const roleChanged = existing !== undefined && existing.role !== role ? { from: existing.role, to: role } : undefined;
+    const roleChanged =
+      existing !== undefined && existing.role !== role ? { from: existing.role, to: role } : undefined;
     const session = await this.#ctx.audit.withEntry(
       {
         actor: userName,
         action: 'auth.login',
         target: `user:${userName}`,
-        details: { method: 'oidc', provider: provider.name, mfa, created: existing === undefined, ...(roleChanged ? { roleChanged } : {}), ...meta },
+        details: {
+          method: 'oidc',
+          provider: provider.name,
+          mfa,
+          created: existing === undefined,
+          ...(roleChanged ? { roleChanged } : {}),
+          ...meta,
+        },
       },
       async (trx) => {
         if (existing === undefined) {
@@ -228,7 +246,12 @@ export class OidcService {
         } else {
           await trx
             .updateTable('users')
-            .set({ role, display_name: displayName ?? existing.display_name, email: email ?? existing.email, last_login_at: now })
+            .set({
+              role,
+              display_name: displayName ?? existing.display_name,
+              email: email ?? existing.email,
+              last_login_at: now,
+            })
             .where('id', '=', userId)
             .execute();
         }
@@ -241,7 +264,9 @@ export class OidcService {
 
   #provider(name: string): OidcProviderConfig {
     const provider = this.#ctx.config.oidc.find((p) => p.name === name);
-    if (provider === undefined) throw AccessErrors.AUTH_OIDC_UNKNOWN_PROVIDER(`no OIDC provider named ${name}`);
+    if (provider === undefined) {
+      throw AccessErrors.AUTH_OIDC_UNKNOWN_PROVIDER(`no OIDC provider named ${name}`);
+    }
     return provider;
   }
 
@@ -263,6 +288,8 @@ export class OidcService {
           : client.ClientSecretBasic(secret);
       config = client
         .discovery(new URL(provider.issuer), provider.clientId, undefined, auth, {
+          // Plain http only when configured for a loopback test provider; production issuers use TLS.
+          // eslint-disable-next-line @typescript-eslint/no-deprecated
           ...(provider.allowHttp ? { execute: [client.allowInsecureRequests] } : {}),
           timeout: 10,
         })
@@ -293,7 +320,9 @@ function claimAt(claims: Record<string, unknown>, path: string): unknown {
 export function mapRole(provider: OidcProviderConfig, claims: Record<string, unknown>): Role | undefined {
   if (provider.roleClaim !== undefined) {
     const raw = claimAt(claims, provider.roleClaim);
-    const values = Array.isArray(raw) ? raw.map(String) : raw === undefined || raw === null ? [] : [String(raw)];
+    const values = (Array.isArray(raw) ? (raw as unknown[]) : [raw]).filter(
+      (v): v is string => typeof v === 'string',
+    );
     for (const value of values) {
       const role = provider.roleMap[value];
       if (role !== undefined && isRole(role)) return role;

@@ -42,7 +42,12 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
 }
 
 /** Takes `limit + 1` rows fetched in order and makes the page. */
-export function toPage<R, T>(rows: readonly R[], limit: number, key: (row: R) => string, view: (row: R) => T): Page<T> {
+export function toPage<R, T>(
+  rows: readonly R[],
+  limit: number,
+  key: (row: R) => string,
+  view: (row: R) => T,
+): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return rows.length > limit && last !== undefined

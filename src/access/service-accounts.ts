@@ -50,7 +50,7 @@ export class ServiceAccountService {
 
   async create(
     principal: Principal,
-    input: { readonly name: string; readonly role: Role | string; readonly description?: string },
+    input: { readonly name: string; readonly role: string; readonly description?: string },
   ): Promise<ServiceAccountView> {
     const name = checkName(input.name, 'service account name');
     if (!isRole(input.role) || !SERVICE_ACCOUNT_ROLES.includes(input.role)) {
@@ -62,10 +62,21 @@ export class ServiceAccountService {
     await this.#ctx.authorizer.enforce(principal, 'service-accounts.manage', { type: 'hub' });
     const now = this.#ctx.now().toISOString();
     await this.#ctx.audit.withEntry(
-      { actor: principal.actor, action: 'service-accounts.create', target: `service:${name}`, details: { role } },
+      {
+        actor: principal.actor,
+        action: 'service-accounts.create',
+        target: `service:${name}`,
+        details: { role },
+      },
       async (trx) => {
-        const taken = await trx.selectFrom('service_accounts').select('id').where('name', '=', name).executeTakeFirst();
-        if (taken !== undefined) throw AccessErrors.USER_EXISTS(`a service account named ${name} already exists`);
+        const taken = await trx
+          .selectFrom('service_accounts')
+          .select('id')
+          .where('name', '=', name)
+          .executeTakeFirst();
+        if (taken !== undefined) {
+          throw AccessErrors.USER_EXISTS(`a service account named ${name} already exists`);
+        }
         await trx
           .insertInto('service_accounts')
           .values({
@@ -102,7 +113,11 @@ export class ServiceAccountService {
       { actor: principal.actor, action: 'service-accounts.disable', target: `service:${name}` },
       async (trx) => {
         const account = await this.#account(name, trx);
-        await trx.updateTable('service_accounts').set({ disabled_at: now }).where('id', '=', account.id).execute();
+        await trx
+          .updateTable('service_accounts')
+          .set({ disabled_at: now })
+          .where('id', '=', account.id)
+          .execute();
       },
     );
     return this.get(principal, name);
@@ -118,13 +133,17 @@ export class ServiceAccountService {
     if (input.label.trim() === '' || input.label.length > 200) {
       throw CoreErrors.INPUT_INVALID('the token label must be 1–200 characters');
     }
-    if (input.expiresInDays !== undefined && (!Number.isInteger(input.expiresInDays) || input.expiresInDays < 1)) {
+    if (
+      input.expiresInDays !== undefined &&
+      (!Number.isInteger(input.expiresInDays) || input.expiresInDays < 1)
+    ) {
       throw CoreErrors.INPUT_INVALID(`expiresInDays ${input.expiresInDays} must be a positive integer`);
     }
     const now = this.#ctx.now();
     const token = newOpaqueToken(API_TOKEN_PREFIX);
     const id = newId('tok');
-    const expiresAt = input.expiresInDays === undefined ? null : addMs(now, input.expiresInDays * DAY).toISOString();
+    const expiresAt =
+      input.expiresInDays === undefined ? null : addMs(now, input.expiresInDays * DAY).toISOString();
     await this.#ctx.audit.withEntry(
       {
         actor: principal.actor,
@@ -179,7 +198,12 @@ export class ServiceAccountService {
     await this.#ctx.authorizer.enforce(principal, 'service-accounts.manage', { type: 'hub' });
     const now = this.#ctx.now().toISOString();
     await this.#ctx.audit.withEntry(
-      { actor: principal.actor, action: 'service-accounts.revoke-token', target: `service:${name}`, details: { tokenId } },
+      {
+        actor: principal.actor,
+        action: 'service-accounts.revoke-token',
+        target: `service:${name}`,
+        details: { tokenId },
+      },
       async (trx) => {
         const account = await this.#account(name, trx);
         const result = await trx
@@ -190,8 +214,15 @@ export class ServiceAccountService {
           .where('revoked_at', 'is', null)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) {
-          const exists = await trx.selectFrom('api_tokens').select('id').where('id', '=', tokenId).where('service_account_id', '=', account.id).executeTakeFirst();
-          if (exists === undefined) throw AccessErrors.API_TOKEN_NOT_FOUND(`service account ${name} has no token ${tokenId}`);
+          const exists = await trx
+            .selectFrom('api_tokens')
+            .select('id')
+            .where('id', '=', tokenId)
+            .where('service_account_id', '=', account.id)
+            .executeTakeFirst();
+          if (exists === undefined) {
+            throw AccessErrors.API_TOKEN_NOT_FOUND(`service account ${name} has no token ${tokenId}`);
+          }
         }
       },
     );
@@ -216,13 +247,21 @@ export class ServiceAccountService {
       .executeTakeFirst();
     if (row === undefined) throw AccessErrors.AUTH_TOKEN_INVALID('the API token was not issued by this hub');
     const now = this.#ctx.now();
-    if (row.revoked_at !== null) throw AccessErrors.AUTH_TOKEN_REVOKED(`API token ${row.token_id} was revoked`);
-    if (row.disabled_at !== null) throw AccessErrors.AUTH_TOKEN_REVOKED(`service account ${row.name} is disabled`);
+    if (row.revoked_at !== null) {
+      throw AccessErrors.AUTH_TOKEN_REVOKED(`API token ${row.token_id} was revoked`);
+    }
+    if (row.disabled_at !== null) {
+      throw AccessErrors.AUTH_TOKEN_REVOKED(`service account ${row.name} is disabled`);
+    }
     if (row.expires_at !== null && row.expires_at <= now.toISOString()) {
       throw AccessErrors.AUTH_TOKEN_EXPIRED(`API token ${row.token_id} expired at ${row.expires_at}`);
     }
     if (row.last_used_at === null || now.getTime() - Date.parse(row.last_used_at) > LAST_USED_GRANULARITY) {
-      await this.#ctx.hub.db.updateTable('api_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.token_id).execute();
+      await this.#ctx.hub.db
+        .updateTable('api_tokens')
+        .set({ last_used_at: now.toISOString() })
+        .where('id', '=', row.token_id)
+        .execute();
     }
     return {
       kind: 'service',
@@ -236,7 +275,11 @@ export class ServiceAccountService {
   }
 
   async #account(name: string, db = this.#ctx.hub.db) {
-    const row = await db.selectFrom('service_accounts').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await db
+      .selectFrom('service_accounts')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (row === undefined) throw AccessErrors.SERVICE_ACCOUNT_NOT_FOUND(`no service account named ${name}`);
     return row;
   }

@@ -76,7 +76,13 @@ export async function issueRefreshToken(
   const token = newOpaqueToken(REFRESH_PREFIX);
   await trx
     .insertInto('refresh_tokens')
-    .values({ token_hash: tokenDigest(token), session_id: sessionId, created_at: nowIso, expires_at: expiresAt, used_at: null })
+    .values({
+      token_hash: tokenDigest(token),
+      session_id: sessionId,
+      created_at: nowIso,
+      expires_at: expiresAt,
+      used_at: null,
+    })
     .execute();
   return token;
 }
@@ -137,7 +143,9 @@ export async function verifyAccessToken(ctx: AccessContext, token: string): Prom
       throw AccessErrors.AUTH_TOKEN_EXPIRED('the access token has expired; refresh it', { cause: err });
     }
     if (err instanceof joseErrors.JOSEError) {
-      throw AccessErrors.AUTH_TOKEN_INVALID(`the access token is not valid here (${err.code})`, { cause: err });
+      throw AccessErrors.AUTH_TOKEN_INVALID(`the access token is not valid here (${err.code})`, {
+        cause: err,
+      });
     }
     throw err;
   }

@@ -11,7 +11,11 @@ const MFA_ROLES_KEY = 'access.mfa.requiredRoles';
 
 /** Roles whose users must present a second factor. */
 export async function mfaRequiredRoles(db: Kysely<Database>): Promise<readonly Role[]> {
-  const row = await db.selectFrom('hub_meta').select('value').where('key', '=', MFA_ROLES_KEY).executeTakeFirst();
+  const row = await db
+    .selectFrom('hub_meta')
+    .select('value')
+    .where('key', '=', MFA_ROLES_KEY)
+    .executeTakeFirst();
   if (row === undefined) return [];
   const parsed = JSON.parse(row.value) as unknown;
   return Array.isArray(parsed) ? parsed.filter((r): r is Role => typeof r === 'string' && isRole(r)) : [];

@@ -31,13 +31,15 @@ export class TestClock {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- Kysely needs an index-compatible type
 type FixtureTables = {
   test_datasets: { name: string; versions: string; tables: string };
 };
 
 /** A directory over a `test_datasets` table: a real lookup, as the catalogue will do. */
-export async function fixtureDirectory(hub: Pick<HubDb, 'db'>, entries: readonly DatasetEntry[]): Promise<DatasetDirectory> {
+export async function fixtureDirectory(
+  hub: Pick<HubDb, 'db'>,
+  entries: readonly DatasetEntry[],
+): Promise<DatasetDirectory> {
   const db = hub.db as unknown as Kysely<FixtureTables>;
   await db.schema
     .createTable('test_datasets')
@@ -54,10 +56,18 @@ export async function fixtureDirectory(hub: Pick<HubDb, 'db'>, entries: readonly
   }
   return {
     get: async (name) => {
-      const row = await db.selectFrom('test_datasets').selectAll().where('name', '=', name).executeTakeFirst();
+      const row = await db
+        .selectFrom('test_datasets')
+        .selectAll()
+        .where('name', '=', name)
+        .executeTakeFirst();
       return row === undefined
         ? undefined
-        : { name: row.name, versions: JSON.parse(row.versions) as string[], tables: JSON.parse(row.tables) as DatasetEntry['tables'] };
+        : {
+            name: row.name,
+            versions: JSON.parse(row.versions) as string[],
+            tables: JSON.parse(row.tables) as DatasetEntry['tables'],
+          };
     },
   };
 }
@@ -85,7 +95,11 @@ export interface TestHub {
 
 export async function setupAccess(
   hub: Pick<HubDb, 'db' | 'dialect'>,
-  options: { readonly config?: unknown; readonly env?: Record<string, string>; readonly clock?: TestClock } = {},
+  options: {
+    readonly config?: unknown;
+    readonly env?: Record<string, string>;
+    readonly clock?: TestClock;
+  } = {},
 ): Promise<TestHub> {
   const audit = new AuditLog(hub);
   const clock = options.clock ?? new TestClock();

@@ -45,9 +45,9 @@ describe('TOTP (RFC 6238)', () => {
     const now = 1_700_000_000_000;
     const step = verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, now), now);
     expect(step).toBeDefined();
-    expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, now), now, step!)).toBeUndefined();
-    expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, now - 30_000), now, step!)).toBeUndefined();
-    expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, now + 30_000), now, step!)).toBe(step! + 1);
+    expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, now), now, step)).toBeUndefined();
+    expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, now - 30_000), now, step)).toBeUndefined();
+    expect(verifyTotp(SEEDS.sha1, totp(SEEDS.sha1, now + 30_000), now, step)).toBe(step! + 1);
   });
 
   it('encodes secrets in base32 both ways (RFC 4648 §10)', () => {

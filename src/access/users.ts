@@ -33,7 +33,7 @@ export interface UserView {
 
 export interface AddUserInput {
   readonly name: string;
-  readonly role: Role | string;
+  readonly role: string;
   /** Without one, a password is generated and returned once. */
   readonly password?: string;
   readonly displayName?: string;
@@ -72,7 +72,12 @@ export class UserService {
     const now = this.#ctx.now().toISOString();
     const id = newId('usr');
     await this.#ctx.audit.withEntry(
-      { actor: principal.actor, action: 'users.add', target: `user:${name}`, details: { role, passwordGenerated: generated !== undefined } },
+      {
+        actor: principal.actor,
+        action: 'users.add',
+        target: `user:${name}`,
+        details: { role, passwordGenerated: generated !== undefined },
+      },
       async (trx) => {
         await assertNameFree(trx, name);
         await trx
@@ -106,12 +111,19 @@ export class UserService {
     await this.#ctx.authorizer.enforce(principal, 'users.manage', { type: 'collection', of: 'users' });
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
-    let q = selectUsers(this.#ctx.hub.db).orderBy('users.name').limit(limit + 1);
+    let q = selectUsers(this.#ctx.hub.db)
+      .orderBy('users.name')
+      .limit(limit + 1);
     if (after !== undefined) q = q.where('users.name', '>', after);
     if (query.role !== undefined) q = q.where('users.role', '=', query.role);
     if (query.includeDisabled !== true) q = q.where('users.disabled_at', 'is', null);
     const rows = await q.execute();
-    return toPage(rows, limit, (r) => r.name, (r) => toView(r, this.#ctx.now()));
+    return toPage(
+      rows,
+      limit,
+      (r) => r.name,
+      (r) => toView(r, this.#ctx.now()),
+    );
   }
 
   async get(principal: Principal, name: string): Promise<UserView> {
@@ -130,7 +142,11 @@ export class UserService {
       { actor: principal.actor, action: 'users.disable', target: `user:${name}` },
       async (trx) => {
         const user = await findUser(trx, name);
-        await trx.updateTable('users').set({ disabled_at: now, disabled_by: principal.actor }).where('id', '=', user.id).execute();
+        await trx
+          .updateTable('users')
+          .set({ disabled_at: now, disabled_by: principal.actor })
+          .where('id', '=', user.id)
+          .execute();
         return revokeSessions(trx, { userId: user.id }, 'account disabled', now);
       },
       (sessionsRevoked) => ({ sessionsRevoked }),
@@ -147,7 +163,13 @@ export class UserService {
         const user = await findUser(trx, name);
         await trx
           .updateTable('users')
-          .set({ disabled_at: null, disabled_by: null, failed_count: 0, failed_since: null, locked_until: null })
+          .set({
+            disabled_at: null,
+            disabled_by: null,
+            failed_count: 0,
+            failed_since: null,
+            locked_until: null,
+          })
           .where('id', '=', user.id)
           .execute();
       },
@@ -180,11 +202,16 @@ export class UserService {
   }
 
   /** Requires (or stops requiring) a second factor for every user of a role, from their next request. */
-  async setMfaRequired(principal: Principal, role: Role | string, required: boolean): Promise<readonly Role[]> {
+  async setMfaRequired(principal: Principal, role: string, required: boolean): Promise<readonly Role[]> {
     const checked = parseRole(role);
     await this.#ctx.authorizer.enforce(principal, 'users.manage', { type: 'hub' });
     return this.#ctx.audit.withEntry(
-      { actor: principal.actor, action: 'users.mfa-policy', target: `role:${checked}`, details: { required } },
+      {
+        actor: principal.actor,
+        action: 'users.mfa-policy',
+        target: `role:${checked}`,
+        details: { required },
+      },
       async (trx) => {
         const current = await mfaRequiredRoles(trx);
         const next = required ? [...current, checked] : current.filter((r) => r !== checked);
@@ -218,7 +245,11 @@ export class UserService {
     await this.#ctx.audit.withEntry(
       { actor: principal.actor, action: 'auth.password-change', target: `user:${principal.name}` },
       async (trx) => {
-        await trx.updateTable('user_passwords').set({ hash, changed_at: now }).where('user_id', '=', principal.id).execute();
+        await trx
+          .updateTable('user_passwords')
+          .set({ hash, changed_at: now })
+          .where('user_id', '=', principal.id)
+          .execute();
         const others = await trx
           .selectFrom('auth_sessions')
           .select('id')
@@ -226,7 +257,9 @@ export class UserService {
           .where('revoked_at', 'is', null)
           .execute();
         for (const s of others) {
-          if (s.id !== principal.sessionId) await revokeSessions(trx, { sessionId: s.id }, 'password changed', now);
+          if (s.id !== principal.sessionId) {
+            await revokeSessions(trx, { sessionId: s.id }, 'password changed', now);
+          }
         }
       },
     );

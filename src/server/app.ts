@@ -12,7 +12,6 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
   LogController,
-  type FastifyBaseLogger,
   type FastifyRequest,
   type FastifySchemaCompiler,
   type RawServerDefault,
@@ -39,14 +38,15 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
   const check = TypeBoxValidatorCompiler(route);
   if (route.httpPart !== 'body') return check;
   const required = (route.schema as { required?: unknown[] }).required ?? [];
-  return (value: unknown) => ((value === undefined || value === null) && required.length === 0 ? { value: {} } : check(value));
+  return (value: unknown) =>
+    (value === undefined || value === null) && required.length === 0 ? { value: {} } : check(value);
 };
 
 export async function createApp(deps: AppDeps): Promise<HubApp> {
   const options = deps.config ?? {};
   const registry = deps.metrics ?? new Registry();
   const histogram = httpHistogram(registry);
-  const app: HubApp = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+  const app: HubApp = Fastify<RawServerDefault, IncomingMessage, ServerResponse>({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: options.bodyLimit ?? MiB,
     trustProxy: (options.trustProxy ?? false) as boolean,
@@ -70,7 +70,11 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
   });
   app.addHook('onResponse', async (request, reply) => {
     histogram.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });
@@ -82,13 +86,20 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
     return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
   app.setNotFoundHandler(async (request, reply) => {
-    const problem = toProblem(ServerErrors.REQUEST_NOT_FOUND(`no route ${request.method} ${request.url.split('?')[0]}`), request);
+    const problem = toProblem(
+      ServerErrors.REQUEST_NOT_FOUND(`no route ${request.method} ${request.url.split('?')[0]}`),
+      request,
+    );
     return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
 
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { 'default-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'frame-ancestors': ["'none'"] },
+      directives: {
+        'default-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'frame-ancestors': ["'none'"],
+      },
     },
   });
   const limit = options.authRateLimit ?? { max: 10, windowMs: 60_000 };
@@ -105,7 +116,8 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
       info: {
         title: 'hdh API',
         version: options.version ?? '0.1.0',
-        description: 'Health data hub: identities, access applications, data permits, audit. Errors are RFC 9457 problem documents.',
+        description:
+          'Health data hub: identities, access applications, data permits, audit. Errors are RFC 9457 problem documents.',
         license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -123,7 +135,7 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
     authRateLimit: { rateLimit: { max: limit.max, timeWindow: limit.windowMs } },
   };
 
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
@@ -136,7 +148,9 @@ function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (match === null) {
-    throw AccessErrors.AUTH_REQUIRED(`the Authorization header must be "Bearer <token>", not ${header.split(' ')[0]}`);
+    throw AccessErrors.AUTH_REQUIRED(
+      `the Authorization header must be "Bearer <token>", not ${header.split(' ')[0]}`,
+    );
   }
   return match[1];
 }

@@ -9,7 +9,7 @@ import type {
   FastifyBaseLogger,
   FastifyInstance,
   FastifyRequest,
-  onRequestHookHandler,
+  onRequestAsyncHookHandler,
   RawServerDefault,
 } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -19,7 +19,13 @@ import type { Access, DatasetDirectory, Principal, RequestMeta } from '../access
 import type { HubDb } from '../db/index.js';
 
 /** The Fastify instance routes are written against (TypeBox types the handlers). */
-export type HubApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type HubApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface ServerOptions {
   /** Largest request body in bytes (default 1 MiB). */
@@ -50,7 +56,7 @@ export interface AppDeps {
 export interface RouteContext {
   readonly deps: AppDeps;
   /** `onRequest` hook: turns the bearer token into `request.principal`, or answers 401. */
-  readonly authenticate: onRequestHookHandler;
+  readonly authenticate: onRequestAsyncHookHandler;
   /** The same, callable from a hook that makes authentication optional. */
   readonly authenticateRequest: (request: FastifyRequest) => Promise<void>;
   /** Route `config` that applies the authentication rate limit. */
@@ -68,7 +74,9 @@ declare module 'fastify' {
 
 /** The authenticated principal; only valid on routes with `onRequest: ctx.authenticate`. */
 export function principalOf(request: FastifyRequest): Principal {
-  if (request.principal === null) throw new Error(`route ${request.url} reads a principal without authenticating`);
+  if (request.principal === null) {
+    throw new Error(`route ${request.url} reads a principal without authenticating`);
+  }
   return request.principal;
 }
 

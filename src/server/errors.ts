@@ -22,6 +22,7 @@ export const ServerErrors = defineErrors({
   REQUEST_RATE_LIMITED: {
     status: 429,
     retryable: true,
-    description: 'Too many requests from this address in a short time; wait the number of seconds in Retry-After.',
+    description:
+      'Too many requests from this address in a short time; wait the number of seconds in Retry-After.',
   },
 });

@@ -43,7 +43,13 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     level: settings.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
-      req: (req: { id: string; method: string; url: string; ip?: string; headers?: Record<string, unknown> }) => ({
+      req: (req: {
+        id: string;
+        method: string;
+        url: string;
+        ip?: string;
+        headers?: Record<string, unknown>;
+      }) => ({
         id: req.id,
         method: req.method,
         url: redactUrl(req.url),

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects, type TestDb } from '../db/testing.js';
 import { codeFor, PASSWORD, type TestHub } from '../access/testing.js';
 import type { Principal } from '../access/index.js';
-import { bearer, serverFixture, type ServerFixture } from './testing.js';
+import { bearer, serverFixture, type ServerFixture } from './testing/server-fixture.js';
 
 const dialects = await testDialects();
 
@@ -91,7 +91,7 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       const p = principals.get(who)!;
       const enrolment = await access.mfa.enrol(p);
       await access.mfa.verify(p, codeFor(fx.t, enrolment.secret));
-      principals.set(who, await access.auth.authenticate(tokens.get(who)!));
+      principals.set(who, await access.auth.authenticate(tokens.get(who)));
     }
     for (const role of ['producer', 'auditor'] as const) {
       await access.serviceAccounts.create(operator, { name: `svc-${role}`, role });
@@ -155,7 +155,10 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       method: 'POST',
       route: '/api/access/check',
       url: () => '/api/access/check',
-      body: () => ({ action: 'dataset.read-data', dataset: { name: 'cohort', table: 'stays', columns: ['diagnosis'] } }),
+      body: () => ({
+        action: 'dataset.read-data',
+        dataset: { name: 'cohort', table: 'stays', columns: ['diagnosis'] },
+      }),
       allow: each(ALL, 200),
     },
     { method: 'GET', route: '/api/users', url: () => '/api/users', allow: { operator: 200 } },
@@ -167,19 +170,17 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       allow: { operator: 201 },
     },
     { method: 'GET', route: '/api/users/:name', url: () => '/api/users/res', allow: { operator: 200 } },
-    ...(['disable', 'enable', 'reset-mfa'] as const).map(
-      (step): Case => ({
-        method: 'POST',
-        route: `/api/users/:name/${step}`,
-        prepare: async (t, n) => {
-          const name = `target-${step}-${n}`;
-          await t.access.users.add(t.operator, { name, role: 'checker', password: PASSWORD });
-          return { user: name };
-        },
-        url: (f) => `/api/users/${f.user}/${step}`,
-        allow: { operator: 200 },
-      }),
-    ),
+    ...(['disable', 'enable', 'reset-mfa'] as const).map((step): Case => ({
+      method: 'POST',
+      route: `/api/users/:name/${step}`,
+      prepare: async (t, n) => {
+        const name = `target-${step}-${n}`;
+        await t.access.users.add(t.operator, { name, role: 'checker', password: PASSWORD });
+        return { user: name };
+      },
+      url: (f) => `/api/users/${f.user}/${step}`,
+      allow: { operator: 200 },
+    })),
     { method: 'GET', route: '/api/settings/mfa', url: () => '/api/settings/mfa', allow: { operator: 200 } },
     {
       method: 'PUT',
@@ -188,7 +189,12 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       body: () => ({ required: false }),
       allow: { operator: 200 },
     },
-    { method: 'GET', route: '/api/service-accounts', url: () => '/api/service-accounts', allow: { operator: 200 } },
+    {
+      method: 'GET',
+      route: '/api/service-accounts',
+      url: () => '/api/service-accounts',
+      allow: { operator: 200 },
+    },
     {
       method: 'POST',
       route: '/api/service-accounts',
@@ -229,7 +235,9 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       method: 'DELETE',
       route: '/api/service-accounts/:name/tokens/:tokenId',
       prepare: async (t) => {
-        const issued = await t.access.serviceAccounts.issueToken(t.operator, 'svc-auditor', { label: 'to revoke' });
+        const issued = await t.access.serviceAccounts.issueToken(t.operator, 'svc-auditor', {
+          label: 'to revoke',
+        });
         return { tokenId: issued.id };
       },
       url: (f) => `/api/service-accounts/svc-auditor/tokens/${f.tokenId}`,
@@ -303,7 +311,10 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       method: 'GET',
       route: '/api/permits',
       url: () => '/api/permits',
-      allow: each(['operator', 'reviewer', 'researcher+permit', 'researcher-permit', 'auditor', 'service:auditor'], 200),
+      allow: each(
+        ['operator', 'reviewer', 'researcher+permit', 'researcher-permit', 'auditor', 'service:auditor'],
+        200,
+      ),
     },
     {
       method: 'GET',
@@ -339,7 +350,12 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       body: () => ({ reason: 'breach' }),
       allow: each(['operator', 'reviewer'], 200),
     },
-    { method: 'GET', route: '/api/audit', url: () => '/api/audit', allow: each(['auditor', 'service:auditor'], 200) },
+    {
+      method: 'GET',
+      route: '/api/audit',
+      url: () => '/api/audit',
+      allow: each(['auditor', 'service:auditor'], 200),
+    },
     {
       method: 'GET',
       route: '/api/audit/verify',
@@ -362,8 +378,10 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
   ];
 
   it('covers every route of the API', () => {
-    const documented = Object.entries((fx.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths).flatMap(
-      ([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    const documented = Object.entries(
+      (fx.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths,
+    ).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     const covered = [...CASES.map((c) => `${c.method} ${c.route}`), ...PUBLIC];
     expect(new Set(covered).size).toBe(covered.length);
@@ -378,7 +396,11 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
         url: c.url(f, 'operator'),
         ...(c.body === undefined ? {} : { payload: c.body(f, 'operator') as object }),
       });
-      expect({ route: `${c.method} ${c.route}`, status: response.statusCode, code: response.json<{ code: string }>().code }).toEqual({
+      expect({
+        route: `${c.method} ${c.route}`,
+        status: response.statusCode,
+        code: response.json<{ code: string }>().code,
+      }).toEqual({
         route: `${c.method} ${c.route}`,
         status: 401,
         code: 'AUTH_REQUIRED',
@@ -404,7 +426,12 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
         }
         const expected = c.allow[who] ?? 403;
         const body = response.statusCode === 204 ? {} : response.json<{ code?: string; detail?: string }>();
-        expect({ route: `${c.method} ${c.route}`, who, status: response.statusCode, detail: body.detail }).toEqual({
+        expect({
+          route: `${c.method} ${c.route}`,
+          who,
+          status: response.statusCode,
+          detail: body.detail,
+        }).toEqual({
           route: `${c.method} ${c.route}`,
           who,
           status: expected,
@@ -437,7 +464,9 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
     }
     expect((await check('researcher+permit', covered)).permit?.id).toBe(standing.permitId);
     expect((await check('researcher+permit', { name: 'cohort', table: 'patients' })).allowed).toBe(false);
-    expect((await check('researcher+permit', { name: 'cohort', table: 'stays', columns: ['admitted'] })).allowed).toBe(false);
+    expect(
+      (await check('researcher+permit', { name: 'cohort', table: 'stays', columns: ['admitted'] })).allowed,
+    ).toBe(false);
     expect((await check('researcher-permit', covered)).reason).toContain('no active permit names out');
     // A permit only covers what it names, and stops at once when revoked.
     await fx.t.access.permits.revoke(fx.t.operator, standing.permitId, 'end of matrix');
@@ -451,4 +480,3 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
     return rows.length;
   }
 });
-

@@ -38,6 +38,17 @@ interface ValidationIssue {
   readonly params?: Record<string, unknown>;
 }
 
+/** Fastify's body-parsing errors, by code. */
+const FASTIFY_ERRORS: Readonly<Record<string, () => HdhError>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => ServerErrors.REQUEST_INVALID('the body is not valid JSON'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () =>
+    ServerErrors.REQUEST_INVALID('the body is empty but its content type says JSON'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    ServerErrors.REQUEST_TOO_LARGE('the request body is larger than the limit this server accepts'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    ServerErrors.REQUEST_UNSUPPORTED_MEDIA_TYPE('send the body as application/json'),
+};
+
 /** Translates Fastify's and plugins' errors into coded HdhErrors; everything else passes through. */
 export function normalizeError(err: unknown): { error: HdhError; fields?: FieldError[] } {
   if (isHdhError(err)) return { error: err };
@@ -45,25 +56,20 @@ export function normalizeError(err: unknown): { error: HdhError; fields?: FieldE
   if (Array.isArray(fe.validation)) {
     const fields = fieldErrors(fe.validation, fe.validationContext ?? 'request');
     const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');
-    return { error: ServerErrors.REQUEST_INVALID(summary || 'the request does not match its schema'), fields };
+    return {
+      error: ServerErrors.REQUEST_INVALID(summary || 'the request does not match its schema'),
+      fields,
+    };
   }
-  switch (fe.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { error: ServerErrors.REQUEST_INVALID('the body is not valid JSON') };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { error: ServerErrors.REQUEST_INVALID('the body is empty but its content type says JSON') };
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { error: ServerErrors.REQUEST_TOO_LARGE('the request body is larger than the limit this server accepts') };
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { error: ServerErrors.REQUEST_UNSUPPORTED_MEDIA_TYPE('send the body as application/json') };
-    default:
-      break;
-  }
+  const translate = fe.code === undefined ? undefined : FASTIFY_ERRORS[fe.code];
+  if (translate !== undefined) return { error: translate() };
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status === 429) return { error: ServerErrors.REQUEST_RATE_LIMITED(fe.message ?? 'too many requests') };
   if (status === 404) return { error: ServerErrors.REQUEST_NOT_FOUND(fe.message ?? 'not found') };
   if (status === 413) return { error: ServerErrors.REQUEST_TOO_LARGE(fe.message ?? 'request too large') };
-  if (status === 415) return { error: ServerErrors.REQUEST_UNSUPPORTED_MEDIA_TYPE(fe.message ?? 'unsupported media type') };
+  if (status === 415) {
+    return { error: ServerErrors.REQUEST_UNSUPPORTED_MEDIA_TYPE(fe.message ?? 'unsupported media type') };
+  }
   if (status >= 400 && status < 500) {
     return { error: ServerErrors.REQUEST_INVALID(fe.message ?? 'the request is malformed', { cause: err }) };
   }
@@ -110,7 +116,9 @@ function fieldErrors(issues: readonly ValidationIssue[], context: string): Field
     if (issue.keyword === 'boolean') continue;
     if (issue.keyword === 'additionalProperties') {
       const names = issue.params?.['additionalProperties'];
-      for (const name of Array.isArray(names) ? names : []) push(`${path}/${String(name)}`, 'is not a known field');
+      for (const name of Array.isArray(names) ? names : []) {
+        push(`${path}/${String(name)}`, 'is not a known field');
+      }
       continue;
     }
     if (issue.keyword !== 'anyOf' && anyOfPaths.has(issue.instancePath)) continue;
@@ -123,7 +131,9 @@ function fieldErrors(issues: readonly ValidationIssue[], context: string): Field
       continue;
     }
     if (issue.keyword === 'required' && Array.isArray(issue.params?.['requiredProperties'])) {
-      for (const name of issue.params['requiredProperties'] as unknown[]) push(`${path}/${String(name)}`, 'is required');
+      for (const name of issue.params['requiredProperties'] as unknown[]) {
+        push(`${path}/${String(name)}`, 'is required');
+      }
       continue;
     }
     push(path, issue.message ?? `fails ${issue.keyword}`);

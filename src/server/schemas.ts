@@ -50,7 +50,9 @@ export function responses<T extends Record<number, TSchema>>(ok: T) {
 }
 
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: 'items per page (default 50)' })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: 'items per page (default 50)' }),
+  ),
   cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,400}$', description: 'from nextCursor' })),
 };
 
@@ -131,10 +133,7 @@ export const IssuedApiToken = Type.Object({
   token: Type.String({ description: 'shown once' }),
 });
 
-const TableScope = Type.Object(
-  { name: Part, columns: Type.Array(Part, { maxItems: 2000 }) },
-  strict,
-);
+const TableScope = Type.Object({ name: Part, columns: Type.Array(Part, { maxItems: 2000 }) }, strict);
 
 export const RequestedDataset = Type.Object(
   { dataset: Part, version: Type.Optional(Part), tables: Type.Array(TableScope, { maxItems: 500 }) },

@@ -106,7 +106,10 @@ export class ApplicationService {
   }
 
   async create(principal: Principal, input: ApplicationInput): Promise<ApplicationDetail> {
-    await this.#ctx.authorizer.enforce(principal, 'application.create', { type: 'collection', of: 'applications' });
+    await this.#ctx.authorizer.enforce(principal, 'application.create', {
+      type: 'collection',
+      of: 'applications',
+    });
     const fields = checkFields(input);
     const datasets = input.datasets ?? [];
     await checkRequested(this.#ctx.datasets, datasets);
@@ -114,7 +117,12 @@ export class ApplicationService {
     const id = newId('app');
     const now = this.#ctx.now().toISOString();
     await this.#ctx.audit.withEntry(
-      { actor: principal.actor, action: 'application.create', target: `application:${id}`, details: { purpose: fields.purpose } },
+      {
+        actor: principal.actor,
+        action: 'application.create',
+        target: `application:${id}`,
+        details: { purpose: fields.purpose },
+      },
       async (trx) => {
         await trx
           .insertInto('applications')
@@ -162,26 +170,33 @@ export class ApplicationService {
     if (patch.datasets !== undefined) await checkRequested(this.#ctx.datasets, patch.datasets);
     const team = patch.team === undefined ? undefined : await this.#checkTeam(row.applicant, patch.team);
     const changed = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
-    await this.#step(principal, id, 'update', 'application.update', { changed }, async (trx, current, now) => {
-      await trx
-        .updateTable('applications')
-        .set({
-          project: fields.project,
-          purpose: fields.purpose,
-          justification: fields.justification,
-          duration_months: fields.durationMonths,
-          ...(patch.datasets === undefined ? {} : { requested: JSON.stringify(patch.datasets) }),
-          ...(patch.declaration === undefined ? {} : { declaration: patch.declaration ? 1 : 0 }),
-          updated_at: now,
-        })
-        .where('id', '=', id)
-        .execute();
-      if (team !== undefined) {
-        await trx.deleteFrom('application_members').where('application_id', '=', id).execute();
-        await writeTeam(trx, id, team);
-      }
-      await addEvent(trx, id, now, principal.actor, 'updated', current, current, null, { changed });
-    });
+    await this.#step(
+      principal,
+      id,
+      'update',
+      'application.update',
+      { changed },
+      async (trx, current, now) => {
+        await trx
+          .updateTable('applications')
+          .set({
+            project: fields.project,
+            purpose: fields.purpose,
+            justification: fields.justification,
+            duration_months: fields.durationMonths,
+            ...(patch.datasets === undefined ? {} : { requested: JSON.stringify(patch.datasets) }),
+            ...(patch.declaration === undefined ? {} : { declaration: patch.declaration ? 1 : 0 }),
+            updated_at: now,
+          })
+          .where('id', '=', id)
+          .execute();
+        if (team !== undefined) {
+          await trx.deleteFrom('application_members').where('application_id', '=', id).execute();
+          await writeTeam(trx, id, team);
+        }
+        await addEvent(trx, id, now, principal.actor, 'updated', current, current, null, { changed });
+      },
+    );
     return this.get(principal, id);
   }
 
@@ -203,14 +218,38 @@ export class ApplicationService {
       throw AccessErrors.APPLICATION_INVALID(`application ${id} is incomplete: ${missing.join(', ')}`);
     }
     await checkRequested(this.#ctx.datasets, requested);
-    await this.#step(principal, id, step, 'application.submit', {}, async (trx, current, now, next, fresh) => {
-      const clock =
-        step === 'submit'
-          ? { submitted_at: now }
-          : { paused_ms: fresh.paused_ms + Date.parse(now) - Date.parse(fresh.paused_since ?? now), paused_since: null };
-      await trx.updateTable('applications').set({ state: next, updated_at: now, ...clock }).where('id', '=', id).execute();
-      await addEvent(trx, id, now, principal.actor, step === 'submit' ? 'submitted' : 'resubmitted', current, next, comment ?? null, {});
-    });
+    await this.#step(
+      principal,
+      id,
+      step,
+      'application.submit',
+      {},
+      async (trx, current, now, next, fresh) => {
+        const clock =
+          step === 'submit'
+            ? { submitted_at: now }
+            : {
+                paused_ms: fresh.paused_ms + Date.parse(now) - Date.parse(fresh.paused_since ?? now),
+                paused_since: null,
+              };
+        await trx
+          .updateTable('applications')
+          .set({ state: next, updated_at: now, ...clock })
+          .where('id', '=', id)
+          .execute();
+        await addEvent(
+          trx,
+          id,
+          now,
+          principal.actor,
+          step === 'submit' ? 'submitted' : 'resubmitted',
+          current,
+          next,
+          comment ?? null,
+          {},
+        );
+      },
+    );
     return this.get(principal, id);
   }
 
@@ -219,7 +258,11 @@ export class ApplicationService {
     const { resource } = await this.#load(id);
     await this.#ctx.authorizer.enforce(principal, 'application.review', resource);
     await this.#step(principal, id, 'review', 'application.review', {}, async (trx, current, now, next) => {
-      await trx.updateTable('applications').set({ state: next, reviewer: principal.name, updated_at: now }).where('id', '=', id).execute();
+      await trx
+        .updateTable('applications')
+        .set({ state: next, reviewer: principal.name, updated_at: now })
+        .where('id', '=', id)
+        .execute();
       await addEvent(trx, id, now, principal.actor, 'review-started', current, next, null, {});
     });
     return this.get(principal, id);
@@ -241,40 +284,65 @@ export class ApplicationService {
     // again in the transaction, where it counts.
     await this.#precheck(principal, id, row.state, step, 'application.decide');
     const permitTerms = input.decision === 'approve' ? await this.#permitTerms(row, input) : undefined;
-    await this.#step(principal, id, step, 'application.decide', { decision: input.decision }, async (trx, current, now, next) => {
-      let permitId: string | null = null;
-      if (permitTerms !== undefined) {
-        const persons = await trx.selectFrom('application_members').select('user_name').where('application_id', '=', id).execute();
-        const startsAt = new Date(now);
-        permitId = await insertPermit(
+    await this.#step(
+      principal,
+      id,
+      step,
+      'application.decide',
+      { decision: input.decision },
+      async (trx, current, now, next) => {
+        let permitId: string | null = null;
+        if (permitTerms !== undefined) {
+          const persons = await trx
+            .selectFrom('application_members')
+            .select('user_name')
+            .where('application_id', '=', id)
+            .execute();
+          const startsAt = new Date(now);
+          permitId = await insertPermit(
+            trx,
+            {
+              applicationId: id,
+              purpose: row.purpose,
+              scope: permitTerms.scope,
+              persons: persons.map((p) => p.user_name),
+              disclosureProfile: permitTerms.disclosureProfile,
+              startsAt: now,
+              endsAt: addMonths(startsAt, permitTerms.durationMonths).toISOString(),
+              issuedBy: principal.actor,
+            },
+            now,
+          );
+        }
+        const closing = next === 'approved' || next === 'rejected';
+        await trx
+          .updateTable('applications')
+          .set({
+            state: next,
+            updated_at: now,
+            ...(closing
+              ? { decided_at: now, decided_by: principal.actor, permit_id: permitId }
+              : { paused_since: now }),
+          })
+          .where('id', '=', id)
+          .execute();
+        const kind = { approve: 'approved', reject: 'rejected', 'request-info': 'information-requested' }[
+          input.decision
+        ];
+        await addEvent(
           trx,
-          {
-            applicationId: id,
-            purpose: row.purpose,
-            scope: permitTerms.scope,
-            persons: persons.map((p) => p.user_name),
-            disclosureProfile: permitTerms.disclosureProfile,
-            startsAt: now,
-            endsAt: addMonths(startsAt, permitTerms.durationMonths).toISOString(),
-            issuedBy: principal.actor,
-          },
+          id,
           now,
+          principal.actor,
+          kind,
+          current,
+          next,
+          comment === '' ? null : comment,
+          permitId === null ? {} : { permitId },
         );
-      }
-      const closing = next === 'approved' || next === 'rejected';
-      await trx
-        .updateTable('applications')
-        .set({
-          state: next,
-          updated_at: now,
-          ...(closing ? { decided_at: now, decided_by: principal.actor, permit_id: permitId } : { paused_since: now }),
-        })
-        .where('id', '=', id)
-        .execute();
-      const kind = { approve: 'approved', reject: 'rejected', 'request-info': 'information-requested' }[input.decision];
-      await addEvent(trx, id, now, principal.actor, kind, current, next, comment === '' ? null : comment, permitId === null ? {} : { permitId });
-      return permitId;
-    });
+        return permitId;
+      },
+    );
     return this.get(principal, id);
   }
 
@@ -283,13 +351,26 @@ export class ApplicationService {
     const { resource } = await this.#load(id);
     await this.#ctx.authorizer.enforce(principal, 'application.extend', resource);
     if (reason.trim() === '') throw CoreErrors.INPUT_INVALID('an extension needs a reason (EHDS Art. 68(4))');
-    await this.#step(principal, id, 'extend', 'application.extend', { reason }, async (trx, current, now, _next, fresh) => {
-      if (fresh.extended_at !== null) {
-        throw AccessErrors.APPLICATION_ALREADY_EXTENDED(`application ${id} was already extended on ${fresh.extended_at}`);
-      }
-      await trx.updateTable('applications').set({ extended_at: now, extension_reason: reason, updated_at: now }).where('id', '=', id).execute();
-      await addEvent(trx, id, now, principal.actor, 'extended', current, current, reason, {});
-    });
+    await this.#step(
+      principal,
+      id,
+      'extend',
+      'application.extend',
+      { reason },
+      async (trx, current, now, _next, fresh) => {
+        if (fresh.extended_at !== null) {
+          throw AccessErrors.APPLICATION_ALREADY_EXTENDED(
+            `application ${id} was already extended on ${fresh.extended_at}`,
+          );
+        }
+        await trx
+          .updateTable('applications')
+          .set({ extended_at: now, extension_reason: reason, updated_at: now })
+          .where('id', '=', id)
+          .execute();
+        await addEvent(trx, id, now, principal.actor, 'extended', current, current, reason, {});
+      },
+    );
     return this.get(principal, id);
   }
 
@@ -335,22 +416,42 @@ export class ApplicationService {
 
   /** Newest first; researchers see the applications whose team they are on. */
   async list(principal: Principal, query: ListApplicationsQuery = {}): Promise<Page<ApplicationView>> {
-    const decision = await this.#ctx.authorizer.enforce(principal, 'application.read', { type: 'collection', of: 'applications' });
+    const decision = await this.#ctx.authorizer.enforce(principal, 'application.read', {
+      type: 'collection',
+      of: 'applications',
+    });
     const limit = pageLimit(query);
     const before = decodeCursor(query.cursor);
-    let q = this.#ctx.hub.db.selectFrom('applications').selectAll().orderBy('id', 'desc').limit(limit + 1);
+    let q = this.#ctx.hub.db
+      .selectFrom('applications')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(limit + 1);
     if (before !== undefined) q = q.where('id', '<', before);
     if (query.state !== undefined) q = q.where('state', '=', query.state);
     if (decision.filter === 'own') {
-      q = q.where('id', 'in', (eb) => eb.selectFrom('application_members').select('application_id').where('user_name', '=', principal.name));
+      q = q.where('id', 'in', (eb) =>
+        eb.selectFrom('application_members').select('application_id').where('user_name', '=', principal.name),
+      );
     }
     const rows = await q.execute();
     const teams = await this.#teams(rows.map((r) => r.id));
-    return toPage(rows, limit, (r) => r.id, (r) => this.#view(r, teams.get(r.id) ?? []));
+    return toPage(
+      rows,
+      limit,
+      (r) => r.id,
+      (r) => this.#view(r, teams.get(r.id) ?? []),
+    );
   }
 
   /** Refuses a step the current state does not allow, recording the refused attempt. */
-  async #precheck(principal: Principal, id: string, state: string, step: ApplicationStep, action: string): Promise<void> {
+  async #precheck(
+    principal: Principal,
+    id: string,
+    state: string,
+    step: ApplicationStep,
+    action: string,
+  ): Promise<void> {
     try {
       nextState(id, state as ApplicationState, step);
     } catch (err) {
@@ -367,9 +468,12 @@ export class ApplicationService {
 
   async #permitTerms(row: Row, input: DecisionInput) {
     const profiles = this.#ctx.config.permits.disclosureProfiles;
-    const disclosureProfile = input.permit?.disclosureProfile ?? this.#ctx.config.permits.defaultDisclosureProfile;
+    const disclosureProfile =
+      input.permit?.disclosureProfile ?? this.#ctx.config.permits.defaultDisclosureProfile;
     if (!profiles.includes(disclosureProfile)) {
-      throw AccessErrors.APPLICATION_INVALID(`disclosure-control profile "${disclosureProfile}" is not one of ${profiles.join(', ')}`);
+      throw AccessErrors.APPLICATION_INVALID(
+        `disclosure-control profile "${disclosureProfile}" is not one of ${profiles.join(', ')}`,
+      );
     }
     const durationMonths = input.permit?.durationMonths ?? row.duration_months;
     if (!Number.isInteger(durationMonths) || durationMonths < 1 || durationMonths > row.duration_months) {
@@ -377,7 +481,11 @@ export class ApplicationService {
         `permit duration ${durationMonths} months must be from 1 to the ${row.duration_months} months requested`,
       );
     }
-    const scope = await pinScope(this.#ctx.datasets, JSON.parse(row.requested) as RequestedDataset[], input.permit?.scope);
+    const scope = await pinScope(
+      this.#ctx.datasets,
+      JSON.parse(row.requested) as RequestedDataset[],
+      input.permit?.scope,
+    );
     return { disclosureProfile, durationMonths, scope };
   }
 
@@ -391,13 +499,23 @@ export class ApplicationService {
     step: ApplicationStep,
     action: string,
     details: Record<string, unknown>,
-    apply: (trx: Kysely<Database>, current: ApplicationState, nowIso: string, next: ApplicationState, fresh: Row) => Promise<T>,
+    apply: (
+      trx: Kysely<Database>,
+      current: ApplicationState,
+      nowIso: string,
+      next: ApplicationState,
+      fresh: Row,
+    ) => Promise<T>,
   ): Promise<T> {
     const now = this.#ctx.now().toISOString();
     return this.#ctx.audit.withEntry(
       { actor: principal.actor, action, target: `application:${id}`, details: { step, ...details } },
       async (trx) => {
-        const fresh = await trx.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        const fresh = await trx
+          .selectFrom('applications')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
         const current = fresh.state as ApplicationState;
         const next = nextState(id, current, step);
         return apply(trx, current, now, next, fresh);
@@ -407,7 +525,11 @@ export class ApplicationService {
   }
 
   async #load(id: string): Promise<{ row: Row; resource: Extract<Resource, { type: 'application' }> }> {
-    const row = await this.#ctx.hub.db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#ctx.hub.db
+      .selectFrom('applications')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (row === undefined) throw AccessErrors.APPLICATION_NOT_FOUND(`no application ${id}`);
     const members = (await this.#teams([id])).get(id) ?? [];
     return { row, resource: { type: 'application', id, applicant: row.applicant, members } };
@@ -429,14 +551,24 @@ export class ApplicationService {
   /** Team members must be enabled researchers; the applicant is always on the team. */
   async #checkTeam(applicant: string, names: readonly string[]): Promise<string[]> {
     const team = [...new Set([applicant, ...names])];
-    if (team.length > MAX_TEAM) throw AccessErrors.APPLICATION_INVALID(`a team has at most ${MAX_TEAM} members`);
-    const rows = await this.#ctx.hub.db.selectFrom('users').select(['name', 'role', 'disabled_at']).where('name', 'in', team).execute();
+    if (team.length > MAX_TEAM) {
+      throw AccessErrors.APPLICATION_INVALID(`a team has at most ${MAX_TEAM} members`);
+    }
+    const rows = await this.#ctx.hub.db
+      .selectFrom('users')
+      .select(['name', 'role', 'disabled_at'])
+      .where('name', 'in', team)
+      .execute();
     for (const name of team) {
       const user = rows.find((r) => r.name === name);
       if (user === undefined) throw AccessErrors.APPLICATION_INVALID(`team member ${name} has no account`);
-      if (user.disabled_at !== null) throw AccessErrors.APPLICATION_INVALID(`team member ${name} is disabled`);
+      if (user.disabled_at !== null) {
+        throw AccessErrors.APPLICATION_INVALID(`team member ${name} is disabled`);
+      }
       if (user.role !== 'researcher') {
-        throw AccessErrors.APPLICATION_INVALID(`team member ${name} is a ${user.role}; only researchers can be named in a permit`);
+        throw AccessErrors.APPLICATION_INVALID(
+          `team member ${name} is a ${user.role}; only researchers can be named in a permit`,
+        );
       }
     }
     return team;
@@ -476,14 +608,25 @@ export class ApplicationService {
   }
 }
 
-function checkFields(input: { project: string; purpose: string; justification?: string; durationMonths?: number }) {
+function checkFields(input: {
+  project: string;
+  purpose: string;
+  justification?: string;
+  durationMonths?: number;
+}) {
   const project = input.project.trim();
-  if (project === '' || project.length > 500) throw AccessErrors.APPLICATION_INVALID('project must have 1–500 characters');
+  if (project === '' || project.length > 500) {
+    throw AccessErrors.APPLICATION_INVALID('project must have 1–500 characters');
+  }
   if (purposeOf(input.purpose) === undefined) {
-    throw AccessErrors.APPLICATION_INVALID(`purpose "${input.purpose}" is not one of ${PURPOSE_CODES.join(', ')} (EHDS Art. 53(1))`);
+    throw AccessErrors.APPLICATION_INVALID(
+      `purpose "${input.purpose}" is not one of ${PURPOSE_CODES.join(', ')} (EHDS Art. 53(1))`,
+    );
   }
   const justification = input.justification ?? '';
-  if (justification.length > MAX_TEXT) throw AccessErrors.APPLICATION_INVALID(`justification is longer than ${MAX_TEXT} characters`);
+  if (justification.length > MAX_TEXT) {
+    throw AccessErrors.APPLICATION_INVALID(`justification is longer than ${MAX_TEXT} characters`);
+  }
   const durationMonths = input.durationMonths ?? 12;
   if (!Number.isInteger(durationMonths) || durationMonths < 1 || durationMonths > MAX_DURATION_MONTHS) {
     throw AccessErrors.APPLICATION_INVALID(
@@ -494,7 +637,9 @@ function checkFields(input: { project: string; purpose: string; justification?: 
 }
 
 async function writeTeam(trx: Kysely<Database>, id: string, team: readonly string[]): Promise<void> {
-  for (const name of team) await trx.insertInto('application_members').values({ application_id: id, user_name: name }).execute();
+  for (const name of team) {
+    await trx.insertInto('application_members').values({ application_id: id, user_name: name }).execute();
+  }
 }
 
 async function addEvent(
@@ -518,7 +663,7 @@ async function addEvent(
     .values({
       id: newId('evt'),
       application_id: applicationId,
-      seq: Number(last?.seq ?? 0) + 1,
+      seq: (last?.seq ?? 0) + 1,
       at,
       actor,
       kind,

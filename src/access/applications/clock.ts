@@ -46,7 +46,12 @@ export function addMonths(date: Date, months: number): Date {
   const target = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1));
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(date.getUTCDate(), lastDay));
-  target.setUTCHours(date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds());
+  target.setUTCHours(
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+    date.getUTCMilliseconds(),
+  );
   return target;
 }
 
@@ -54,7 +59,8 @@ export function addMonths(date: Date, months: number): Date {
 export function statutoryClock(input: ClockInput, now: Date): StatutoryClock | undefined {
   if (input.submittedAt === null) return undefined;
   const reference = input.decidedAt === null ? now : new Date(input.decidedAt);
-  const pausedNow = input.pausedSince === null ? 0 : Math.max(0, reference.getTime() - Date.parse(input.pausedSince));
+  const pausedNow =
+    input.pausedSince === null ? 0 : Math.max(0, reference.getTime() - Date.parse(input.pausedSince));
   const stoppedMs = input.pausedMs + pausedNow;
   const months = DECISION_MONTHS + (input.extendedAt === null ? 0 : EXTENSION_MONTHS);
   const due = new Date(addMonths(new Date(input.submittedAt), months).getTime() + stoppedMs);
@@ -71,5 +77,8 @@ export function statutoryClock(input: ClockInput, now: Date): StatutoryClock | u
   };
   return input.pausedSince === null
     ? clock
-    : { ...clock, responseDueAt: new Date(Date.parse(input.pausedSince) + RESPONSE_DAYS * DAY).toISOString() };
+    : {
+        ...clock,
+        responseDueAt: new Date(Date.parse(input.pausedSince) + RESPONSE_DAYS * DAY).toISOString(),
+      };
 }

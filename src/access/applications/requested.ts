@@ -19,7 +19,9 @@ export async function checkRequested(
   }
   const seen = new Set<string>();
   for (const item of requested) {
-    if (seen.has(item.dataset)) throw AccessErrors.APPLICATION_INVALID(`dataset ${item.dataset} is named twice`);
+    if (seen.has(item.dataset)) {
+      throw AccessErrors.APPLICATION_INVALID(`dataset ${item.dataset} is named twice`);
+    }
     seen.add(item.dataset);
     const entry = await directory.get(item.dataset);
     if (entry === undefined) throw AccessErrors.APPLICATION_INVALID(`dataset ${item.dataset} does not exist`);
@@ -42,16 +44,22 @@ export async function checkRequested(
         throw AccessErrors.APPLICATION_INVALID(`dataset ${item.dataset} has no table ${table.name}`);
       }
       if (table.columns.length === 0) {
-        throw AccessErrors.APPLICATION_INVALID(`table ${item.dataset}.${table.name}: name at least one column`);
+        throw AccessErrors.APPLICATION_INVALID(
+          `table ${item.dataset}.${table.name}: name at least one column`,
+        );
       }
       const columns = new Set<string>();
       for (const column of table.columns) {
         if (columns.has(column)) {
-          throw AccessErrors.APPLICATION_INVALID(`column ${item.dataset}.${table.name}.${column} is named twice`);
+          throw AccessErrors.APPLICATION_INVALID(
+            `column ${item.dataset}.${table.name}.${column} is named twice`,
+          );
         }
         columns.add(column);
         if (!known.columns.includes(column)) {
-          throw AccessErrors.APPLICATION_INVALID(`table ${item.dataset}.${table.name} has no column ${column}`);
+          throw AccessErrors.APPLICATION_INVALID(
+            `table ${item.dataset}.${table.name} has no column ${column}`,
+          );
         }
       }
     }
@@ -73,7 +81,9 @@ export async function pinScope(
   for (const item of chosen) {
     const asked = requested.find((r) => r.dataset === item.dataset);
     if (asked === undefined) {
-      throw AccessErrors.APPLICATION_INVALID(`dataset ${item.dataset} was not requested and cannot be granted`);
+      throw AccessErrors.APPLICATION_INVALID(
+        `dataset ${item.dataset} was not requested and cannot be granted`,
+      );
     }
     for (const table of item.tables) {
       const askedTable = asked.tables.find((t) => t.name === table.name);
@@ -92,9 +102,15 @@ export async function pinScope(
       throw AccessErrors.APPLICATION_INVALID(`dataset ${item.dataset} has no published version to grant`);
     }
     if (asked.version !== undefined && version !== asked.version) {
-      throw AccessErrors.APPLICATION_INVALID(`dataset ${item.dataset} was requested at version ${asked.version}, not ${version}`);
+      throw AccessErrors.APPLICATION_INVALID(
+        `dataset ${item.dataset} was requested at version ${asked.version}, not ${version}`,
+      );
     }
-    scope.push({ dataset: item.dataset, version, tables: item.tables.map((t) => ({ name: t.name, columns: [...t.columns] })) });
+    scope.push({
+      dataset: item.dataset,
+      version,
+      tables: item.tables.map((t) => ({ name: t.name, columns: [...t.columns] })),
+    });
   }
   await checkRequested(directory, scope);
   return scope;

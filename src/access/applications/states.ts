@@ -20,14 +20,7 @@ export const APPLICATION_STATES = [
 export type ApplicationState = (typeof APPLICATION_STATES)[number];
 
 export type ApplicationStep =
-  | 'update'
-  | 'submit'
-  | 'resubmit'
-  | 'review'
-  | 'approve'
-  | 'reject'
-  | 'request-info'
-  | 'extend';
+  'update' | 'submit' | 'resubmit' | 'review' | 'approve' | 'reject' | 'request-info' | 'extend';
 
 interface StepRule {
   readonly from: readonly ApplicationState[];

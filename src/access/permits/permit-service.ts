@@ -57,7 +57,11 @@ export interface NewPermit {
 }
 
 /** Writes a permit inside the caller's transaction (the approval). */
-export async function insertPermit(trx: Kysely<Database>, permit: NewPermit, nowIso: string): Promise<string> {
+export async function insertPermit(
+  trx: Kysely<Database>,
+  permit: NewPermit,
+  nowIso: string,
+): Promise<string> {
   const id = newId('pmt');
   await trx
     .insertInto('permits')
@@ -99,11 +103,16 @@ export class PermitService implements PermitLookup {
   }
 
   async list(principal: Principal, query: ListPermitsQuery = {}): Promise<Page<PermitView>> {
-    const decision = await this.#ctx.authorizer.enforce(principal, 'permit.read', { type: 'collection', of: 'permits' });
+    const decision = await this.#ctx.authorizer.enforce(principal, 'permit.read', {
+      type: 'collection',
+      of: 'permits',
+    });
     const limit = pageLimit(query);
     const before = decodeCursor(query.cursor);
     const now = this.#ctx.now().toISOString();
-    let q = this.#select().orderBy('permits.id', 'desc').limit(limit + 1);
+    let q = this.#select()
+      .orderBy('permits.id', 'desc')
+      .limit(limit + 1);
     if (before !== undefined) q = q.where('permits.id', '<', before);
     if (query.applicationId !== undefined) q = q.where('permits.application_id', '=', query.applicationId);
     if (decision.filter === 'own') {
@@ -127,12 +136,22 @@ export class PermitService implements PermitLookup {
     }
     const rows = await q.execute();
     const persons = await this.#persons(rows.map((r) => r.id));
-    return toPage(rows, limit, (r) => r.id, (r) => this.#view(r, persons.get(r.id) ?? []));
+    return toPage(
+      rows,
+      limit,
+      (r) => r.id,
+      (r) => this.#view(r, persons.get(r.id) ?? []),
+    );
   }
 
   async get(principal: Principal, id: string): Promise<PermitView> {
     const { row, persons } = await this.#load(id);
-    await this.#ctx.authorizer.enforce(principal, 'permit.read', { type: 'permit', id, persons, applicant: row.applicant });
+    await this.#ctx.authorizer.enforce(principal, 'permit.read', {
+      type: 'permit',
+      id,
+      persons,
+      applicant: row.applicant,
+    });
     return this.#view(row, persons);
   }
 
@@ -174,13 +193,22 @@ export class PermitService implements PermitLookup {
   ): Promise<PermitView> {
     if (reason.trim() === '') throw CoreErrors.INPUT_INVALID(`${action} needs a reason`);
     const { row, persons } = await this.#load(id);
-    await this.#ctx.authorizer.enforce(principal, action, { type: 'permit', id, persons, applicant: row.applicant });
+    await this.#ctx.authorizer.enforce(principal, action, {
+      type: 'permit',
+      id,
+      persons,
+      applicant: row.applicant,
+    });
     const now = this.#ctx.now().toISOString();
     await this.#ctx.audit.withEntry(
       { actor: principal.actor, action, target: `permit:${id}`, details: { reason, status: to } },
       async (trx) => {
         // Read again inside the transaction: another reviewer may have acted since.
-        const current = await trx.selectFrom('permits').select(['status', 'ends_at']).where('id', '=', id).executeTakeFirstOrThrow();
+        const current = await trx
+          .selectFrom('permits')
+          .select(['status', 'ends_at'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
         const status = effectiveStatus(current, now);
         if (!from.includes(status)) {
           throw AccessErrors.PERMIT_NOT_ACTIVE(
@@ -190,7 +218,12 @@ export class PermitService implements PermitLookup {
         }
         await trx
           .updateTable('permits')
-          .set({ status: to, status_changed_at: now, status_changed_by: principal.actor, status_reason: reason })
+          .set({
+            status: to,
+            status_changed_at: now,
+            status_changed_by: principal.actor,
+            status_reason: reason,
+          })
           .where('id', '=', id)
           .execute();
       },

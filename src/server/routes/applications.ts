@@ -26,8 +26,14 @@ export const applicationRoutes: RouteModule = (app, { deps, authenticate }) => {
 
   app.get(
     '/api/purposes',
-    { schema: { tags, summary: 'The purposes of EHDS Art. 53(1) an application may name', response: responses({ 200: Type.Array(Purpose) }) } },
-    async () => [...PURPOSES],
+    {
+      schema: {
+        tags,
+        summary: 'The purposes of EHDS Art. 53(1) an application may name',
+        response: responses({ 200: Type.Array(Purpose) }),
+      },
+    },
+    () => Promise.resolve([...PURPOSES]),
   );
 
   app.get(
@@ -38,7 +44,10 @@ export const applicationRoutes: RouteModule = (app, { deps, authenticate }) => {
         tags,
         summary: 'Applications, newest first (researchers see those of their teams)',
         security: Bearer,
-        querystring: Type.Object({ ...PageQuery, state: Type.Optional(ApplicationState) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { ...PageQuery, state: Type.Optional(ApplicationState) },
+          { additionalProperties: false },
+        ),
         response: responses({ 200: Page(Application) }),
       },
     },
@@ -49,14 +58,30 @@ export const applicationRoutes: RouteModule = (app, { deps, authenticate }) => {
     '/api/applications',
     {
       onRequest: authenticate,
-      schema: { tags, summary: 'Draft an application', security: Bearer, body: ApplicationCreate, response: responses({ 201: ApplicationDetail }) },
+      schema: {
+        tags,
+        summary: 'Draft an application',
+        security: Bearer,
+        body: ApplicationCreate,
+        response: responses({ 201: ApplicationDetail }),
+      },
     },
-    async (request, reply) => reply.code(201).send(await applications.create(principalOf(request), request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await applications.create(principalOf(request), request.body)),
   );
 
   app.get(
     '/api/applications/:id',
-    { onRequest: authenticate, schema: { tags, summary: 'An application with its events and statutory clock', security: Bearer, params: IdPath, response: detail } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'An application with its events and statutory clock',
+        security: Bearer,
+        params: IdPath,
+        response: detail,
+      },
+    },
     async (request) => applications.get(principalOf(request), request.params.id),
   );
 
@@ -64,7 +89,14 @@ export const applicationRoutes: RouteModule = (app, { deps, authenticate }) => {
     '/api/applications/:id',
     {
       onRequest: authenticate,
-      schema: { tags, summary: 'Edit a draft (or an application returned for information)', security: Bearer, params: IdPath, body: ApplicationPatch, response: detail },
+      schema: {
+        tags,
+        summary: 'Edit a draft (or an application returned for information)',
+        security: Bearer,
+        params: IdPath,
+        body: ApplicationPatch,
+        response: detail,
+      },
     },
     async (request) => applications.update(principalOf(request), request.params.id, request.body),
   );
@@ -78,7 +110,10 @@ export const applicationRoutes: RouteModule = (app, { deps, authenticate }) => {
         summary: 'Submit (the statutory clock starts) or resubmit after a request for information',
         security: Bearer,
         params: IdPath,
-        body: Type.Object({ comment: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          { comment: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000 })) },
+          { additionalProperties: false },
+        ),
         response: detail,
       },
     },
@@ -87,7 +122,16 @@ export const applicationRoutes: RouteModule = (app, { deps, authenticate }) => {
 
   app.post(
     '/api/applications/:id/review',
-    { onRequest: authenticate, schema: { tags, summary: 'Take the application under review', security: Bearer, params: IdPath, response: detail } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'Take the application under review',
+        security: Bearer,
+        params: IdPath,
+        response: detail,
+      },
+    },
     async (request) => applications.review(principalOf(request), request.params.id),
   );
 
@@ -111,7 +155,14 @@ export const applicationRoutes: RouteModule = (app, { deps, authenticate }) => {
     '/api/applications/:id/extend',
     {
       onRequest: authenticate,
-      schema: { tags, summary: 'Extend the decision period once by 3 months, with a reason', security: Bearer, params: IdPath, body: Reason, response: detail },
+      schema: {
+        tags,
+        summary: 'Extend the decision period once by 3 months, with a reason',
+        security: Bearer,
+        params: IdPath,
+        body: Reason,
+        response: detail,
+      },
     },
     async (request) => applications.extend(principalOf(request), request.params.id, request.body.reason),
   );
@@ -125,7 +176,10 @@ export const applicationRoutes: RouteModule = (app, { deps, authenticate }) => {
         summary: 'Comment on an application',
         security: Bearer,
         params: IdPath,
-        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 20_000 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { text: Type.String({ minLength: 1, maxLength: 20_000 }) },
+          { additionalProperties: false },
+        ),
         response: detail,
       },
     },

@@ -20,7 +20,9 @@ export const auditRoutes: RouteModule = (app, { deps, authenticate }) => {
           {
             ...PageQuery,
             actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            action: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'exact, or a prefix ending in *' })),
+            action: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 200, description: 'exact, or a prefix ending in *' }),
+            ),
             target: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
             since: Type.Optional(Type.String({ format: 'date-time' })),
           },
@@ -34,7 +36,15 @@ export const auditRoutes: RouteModule = (app, { deps, authenticate }) => {
 
   app.get(
     '/api/audit/verify',
-    { onRequest: authenticate, schema: { tags, summary: 'Verify the hash chain of the whole log', security: Bearer, response: responses({ 200: VerifyResult }) } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'Verify the hash chain of the whole log',
+        security: Bearer,
+        response: responses({ 200: VerifyResult }),
+      },
+    },
     async (request) => auditTrail.verify(principalOf(request)),
   );
 };

@@ -28,7 +28,10 @@ export const authRoutes: RouteModule = (app, { deps, authenticateRequest, authRa
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token for a new access and refresh token (the old one is retired)',
-        body: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
         response: responses({ 200: Type.Object(TokenPair) }),
       },
     },

@@ -20,7 +20,9 @@ export const healthRoutes: RouteModule = (app, { deps }) => {
       try {
         await sql`select 1`.execute(deps.hub.db);
       } catch (err) {
-        throw DbErrors.DB_UNAVAILABLE(`the hub database does not answer: ${(err as Error).message}`, { cause: err });
+        throw DbErrors.DB_UNAVAILABLE(`the hub database does not answer: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       return { status: 'ok' as const, database: deps.hub.dialect };
     },
@@ -34,12 +36,24 @@ export const healthRoutes: RouteModule = (app, { deps }) => {
         summary: 'Every error code with its HTTP status (the `type` of problem documents points here)',
         response: responses({
           200: Type.Array(
-            Type.Object({ code: Type.String(), status: Type.Integer(), description: Type.String(), retryable: Type.Boolean() }),
+            Type.Object({
+              code: Type.String(),
+              status: Type.Integer(),
+              description: Type.String(),
+              retryable: Type.Boolean(),
+            }),
           ),
         }),
       },
     },
-    async () =>
-      registeredErrors().map((e) => ({ code: e.code, status: e.status, description: e.description, retryable: e.retryable ?? false })),
+    () =>
+      Promise.resolve(
+        registeredErrors().map((e) => ({
+          code: e.code,
+          status: e.status,
+          description: e.description,
+          retryable: e.retryable ?? false,
+        })),
+      ),
   );
 };

@@ -11,7 +11,12 @@ export const meRoutes: RouteModule = (app, { deps, authenticate, authRateLimit }
     '/api/me',
     {
       onRequest: authenticate,
-      schema: { tags: ['me'], summary: 'Who am I', security: [{ bearer: [] }], response: responses({ 200: Me }) },
+      schema: {
+        tags: ['me'],
+        summary: 'Who am I',
+        security: [{ bearer: [] }],
+        response: responses({ 200: Me }),
+      },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -37,14 +42,21 @@ export const meRoutes: RouteModule = (app, { deps, authenticate, authRateLimit }
         summary: 'Change my password (my other sessions end)',
         security: [{ bearer: [] }],
         body: Type.Object(
-          { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Type.String({ minLength: 1, maxLength: 256 }) },
+          {
+            currentPassword: Type.String({ minLength: 1, maxLength: 256 }),
+            newPassword: Type.String({ minLength: 1, maxLength: 256 }),
+          },
           { additionalProperties: false },
         ),
         response: responses({ 204: Type.Null() }),
       },
     },
     async (request, reply) => {
-      await users.changeOwnPassword(principalOf(request), request.body.currentPassword, request.body.newPassword);
+      await users.changeOwnPassword(
+        principalOf(request),
+        request.body.currentPassword,
+        request.body.newPassword,
+      );
       return reply.code(204).send(null);
     },
   );
@@ -88,7 +100,8 @@ export const meRoutes: RouteModule = (app, { deps, authenticate, authRateLimit }
       onRequest: authenticate,
       schema: {
         tags: ['me'],
-        summary: 'Would I be allowed this action on this dataset (and which permit allows it)? Nothing is audited',
+        summary:
+          'Would I be allowed this action on this dataset (and which permit allows it)? Nothing is audited',
         security: [{ bearer: [] }],
         body: Type.Object(
           {
@@ -98,7 +111,9 @@ export const meRoutes: RouteModule = (app, { deps, authenticate, authRateLimit }
                 name: Type.String({ minLength: 1, maxLength: 200 }),
                 version: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
                 table: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-                columns: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 2000 })),
+                columns: Type.Optional(
+                  Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 2000 }),
+                ),
               },
               { additionalProperties: false },
             ),
@@ -108,6 +123,10 @@ export const meRoutes: RouteModule = (app, { deps, authenticate, authRateLimit }
         response: responses({ 200: Decision }),
       },
     },
-    async (request) => authorizer.authorize(principalOf(request), request.body.action, { type: 'dataset', ...request.body.dataset }),
+    async (request) =>
+      authorizer.authorize(principalOf(request), request.body.action, {
+        type: 'dataset',
+        ...request.body.dataset,
+      }),
   );
 };

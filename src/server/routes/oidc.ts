@@ -7,7 +7,10 @@ import { LoginResult, responses } from '../schemas.js';
 const COOKIE = 'hdh_oidc_state';
 const COOKIE_PATH = '/api/auth/oidc';
 
-const Provider = Type.Object({ provider: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) }, { additionalProperties: false });
+const Provider = Type.Object(
+  { provider: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) },
+  { additionalProperties: false },
+);
 
 export const oidcRoutes: RouteModule = (app, { deps, authRateLimit }) => {
   const { oidc } = deps.access;
@@ -24,7 +27,7 @@ export const oidcRoutes: RouteModule = (app, { deps, authRateLimit }) => {
         }),
       },
     },
-    async () => oidc.providers(),
+    () => Promise.resolve(oidc.providers()),
   );
 
   app.get(
@@ -41,7 +44,10 @@ export const oidcRoutes: RouteModule = (app, { deps, authRateLimit }) => {
     async (request, reply) => {
       const start = await oidc.start(request.params.provider);
       // The state is bound to this browser: a callback arriving without it is a forged login.
-      reply.header('set-cookie', `${COOKIE}=${start.state}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age=600${secure}`);
+      reply.header(
+        'set-cookie',
+        `${COOKIE}=${start.state}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age=600${secure}`,
+      );
       return reply.redirect(start.url, 302);
     },
   );
@@ -59,9 +65,17 @@ export const oidcRoutes: RouteModule = (app, { deps, authRateLimit }) => {
       },
     },
     async (request, reply) => {
-      reply.header('set-cookie', `${COOKIE}=; Path=${COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age=0${secure}`);
+      reply.header(
+        'set-cookie',
+        `${COOKIE}=; Path=${COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age=0${secure}`,
+      );
       const current = new URL(request.url, oidc.redirectUri(request.params.provider));
-      return oidc.callback(request.params.provider, current, readCookie(request.headers.cookie, COOKIE), requestMeta(request));
+      return oidc.callback(
+        request.params.provider,
+        current,
+        readCookie(request.headers.cookie, COOKIE),
+        requestMeta(request),
+      );
     },
   );
 };

@@ -11,7 +11,15 @@ export const serviceAccountRoutes: RouteModule = (app, { deps, authenticate }) =
 
   app.get(
     '/api/service-accounts',
-    { onRequest: authenticate, schema: { tags, summary: 'List service accounts', security: Bearer, response: responses({ 200: Type.Array(ServiceAccount) }) } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'List service accounts',
+        security: Bearer,
+        response: responses({ 200: Type.Array(ServiceAccount) }),
+      },
+    },
     async (request) => serviceAccounts.list(principalOf(request)),
   );
 
@@ -34,12 +42,22 @@ export const serviceAccountRoutes: RouteModule = (app, { deps, authenticate }) =
         response: responses({ 201: ServiceAccount }),
       },
     },
-    async (request, reply) => reply.code(201).send(await serviceAccounts.create(principalOf(request), request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await serviceAccounts.create(principalOf(request), request.body)),
   );
 
   app.get(
     '/api/service-accounts/:name',
-    { onRequest: authenticate, schema: { tags, summary: 'One service account', security: Bearer, params: NamePath, response: responses({ 200: ServiceAccount }) } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'One service account',
+        security: Bearer,
+        params: NamePath,
+        response: responses({ 200: ServiceAccount }),
+      },
+    },
     async (request) => serviceAccounts.get(principalOf(request), request.params.name),
   );
 
@@ -47,14 +65,29 @@ export const serviceAccountRoutes: RouteModule = (app, { deps, authenticate }) =
     '/api/service-accounts/:name/disable',
     {
       onRequest: authenticate,
-      schema: { tags, summary: 'Disable a service account: all its tokens stop at once', security: Bearer, params: NamePath, response: responses({ 200: ServiceAccount }) },
+      schema: {
+        tags,
+        summary: 'Disable a service account: all its tokens stop at once',
+        security: Bearer,
+        params: NamePath,
+        response: responses({ 200: ServiceAccount }),
+      },
     },
     async (request) => serviceAccounts.disable(principalOf(request), request.params.name),
   );
 
   app.get(
     '/api/service-accounts/:name/tokens',
-    { onRequest: authenticate, schema: { tags, summary: 'Tokens of a service account (never the secrets)', security: Bearer, params: NamePath, response: responses({ 200: Type.Array(ApiToken) }) } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'Tokens of a service account (never the secrets)',
+        security: Bearer,
+        params: NamePath,
+        response: responses({ 200: Type.Array(ApiToken) }),
+      },
+    },
     async (request) => serviceAccounts.tokens(principalOf(request), request.params.name),
   );
 
@@ -78,7 +111,9 @@ export const serviceAccountRoutes: RouteModule = (app, { deps, authenticate }) =
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await serviceAccounts.issueToken(principalOf(request), request.params.name, request.body)),
+      reply
+        .code(201)
+        .send(await serviceAccounts.issueToken(principalOf(request), request.params.name, request.body)),
   );
 
   app.delete(
@@ -89,7 +124,10 @@ export const serviceAccountRoutes: RouteModule = (app, { deps, authenticate }) =
         tags,
         summary: 'Revoke an API token, at once',
         security: Bearer,
-        params: Type.Object({ name: Name, tokenId: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }) }, { additionalProperties: false }),
+        params: Type.Object(
+          { name: Name, tokenId: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }) },
+          { additionalProperties: false },
+        ),
         response: responses({ 204: Type.Null() }),
       },
     },

@@ -1,5 +1,6 @@
 /** User administration (operators): `/api/users`, `/api/settings/mfa`. */
 import { Type } from 'typebox';
+import type { Principal, UserView } from '../../access/index.js';
 import type { RouteModule } from '../context.js';
 import { principalOf } from '../context.js';
 import { Bearer, Name, NamePath, Page, PageQuery, Role, responses, User } from '../schemas.js';
@@ -44,7 +45,9 @@ export const userRoutes: RouteModule = (app, { deps, authenticate }) => {
           },
           { additionalProperties: false },
         ),
-        response: responses({ 201: Type.Object({ user: User, generatedPassword: Type.Optional(Type.String()) }) }),
+        response: responses({
+          201: Type.Object({ user: User, generatedPassword: Type.Optional(Type.String()) }),
+        }),
       },
     },
     async (request, reply) => reply.code(201).send(await users.add(principalOf(request), request.body)),
@@ -52,24 +55,48 @@ export const userRoutes: RouteModule = (app, { deps, authenticate }) => {
 
   app.get(
     '/api/users/:name',
-    { onRequest: authenticate, schema: { tags, summary: 'One user', security: Bearer, params: NamePath, response: responses({ 200: User }) } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'One user',
+        security: Bearer,
+        params: NamePath,
+        response: responses({ 200: User }),
+      },
+    },
     async (request) => users.get(principalOf(request), request.params.name),
   );
 
-  const action = (path: string, summary: string, run: typeof users.disable) =>
+  const action = (
+    path: string,
+    summary: string,
+    run: (principal: Principal, name: string) => Promise<UserView>,
+  ) =>
     app.post(
       `/api/users/:name/${path}`,
-      { onRequest: authenticate, schema: { tags, summary, security: Bearer, params: NamePath, response: responses({ 200: User }) } },
-      async (request) => run.call(users, principalOf(request), request.params.name),
+      {
+        onRequest: authenticate,
+        schema: { tags, summary, security: Bearer, params: NamePath, response: responses({ 200: User }) },
+      },
+      async (request) => run(principalOf(request), request.params.name),
     );
-  action('disable', 'Disable a user; their sessions end at once', users.disable);
-  action('enable', 'Re-enable a user and clear a lockout', users.enable);
-  action('reset-mfa', 'Remove a user’s second factor and end their sessions', users.resetMfa);
+  action('disable', 'Disable a user; their sessions end at once', (p, n) => users.disable(p, n));
+  action('enable', 'Re-enable a user and clear a lockout', (p, n) => users.enable(p, n));
+  action('reset-mfa', 'Remove a user’s second factor and end their sessions', (p, n) => users.resetMfa(p, n));
 
   const MfaPolicy = Type.Object({ requiredRoles: Type.Array(Role) });
   app.get(
     '/api/settings/mfa',
-    { onRequest: authenticate, schema: { tags, summary: 'Roles that must use a second factor', security: Bearer, response: responses({ 200: MfaPolicy }) } },
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'Roles that must use a second factor',
+        security: Bearer,
+        response: responses({ 200: MfaPolicy }),
+      },
+    },
     async (request) => ({ requiredRoles: [...(await users.mfaPolicy(principalOf(request)))] }),
   );
   app.put(
@@ -86,7 +113,9 @@ export const userRoutes: RouteModule = (app, { deps, authenticate }) => {
       },
     },
     async (request) => ({
-      requiredRoles: [...(await users.setMfaRequired(principalOf(request), request.params.role, request.body.required))],
+      requiredRoles: [
+        ...(await users.setMfaRequired(principalOf(request), request.params.role, request.body.required)),
+      ],
     }),
   );
 };

@@ -4,11 +4,11 @@
  */
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import type { HubDb } from '../db/index.js';
-import { setupAccess, type TestHub } from '../access/testing.js';
-import { createApp } from './app.js';
-import type { HubApp, ServerOptions } from './context.js';
-import { createLogger } from './logging.js';
+import type { HubDb } from '../../db/index.js';
+import { setupAccess, type TestHub } from '../../access/testing.js';
+import { createApp } from '../app.js';
+import type { HubApp, ServerOptions } from '../context.js';
+import { createLogger } from '../logging.js';
 
 export interface ServerFixture {
   readonly t: TestHub;
@@ -20,7 +20,11 @@ export interface ServerFixture {
 
 export async function serverFixture(
   hub: Pick<HubDb, 'db' | 'dialect'>,
-  options: { readonly server?: ServerOptions; readonly access?: unknown; readonly env?: Record<string, string> } = {},
+  options: {
+    readonly server?: ServerOptions;
+    readonly access?: unknown;
+    readonly env?: Record<string, string>;
+  } = {},
 ): Promise<ServerFixture> {
   const t = await setupAccess(hub, {
     ...(options.access === undefined ? {} : { config: options.access }),
