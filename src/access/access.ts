@@ -18,6 +18,7 @@ import type { Action } from './policy.js';
 import type { Principal } from './principal.js';
 import { deriveAccessKeys, loadAccessSecret } from './secrets.js';
 import { ServiceAccountService } from './service-accounts.js';
+import { VerifiedTokens } from './sessions.js';
 import { UserService } from './users.js';
 
 export interface AccessDeps {
@@ -75,6 +76,7 @@ export async function createAccess(deps: AccessDeps): Promise<Access> {
     keys,
     now,
     datasets: deps.datasets,
+    verifiedTokens: new VerifiedTokens(),
   };
   const permits = new PermitService(ctx);
   lookup.service = permits;

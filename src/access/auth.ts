@@ -21,7 +21,7 @@ import {
   verifyAccessToken,
   type TokenPair,
 } from './sessions.js';
-import { mfaRequiredRoles } from './settings.js';
+import { MFA_ROLES_KEY, mfaRequiredRoles, parseMfaRoles } from './settings.js';
 import { tokenDigest } from './secrets.js';
 import { API_TOKEN_PREFIX } from './service-accounts.js';
 import type { UsersTable } from '../db/index.js';
@@ -316,11 +316,12 @@ export class AuthService {
       throw AccessErrors.AUTH_TOKEN_INVALID('a refresh token cannot be used as an access token');
     }
     const claims = await verifyAccessToken(this.#ctx, token);
+    // One query per request: the session, its user, their second factor and the MFA policy.
     const row = await this.#ctx.hub.db
       .selectFrom('auth_sessions')
       .innerJoin('users', 'users.id', 'auth_sessions.user_id')
       .leftJoin('user_mfa', 'user_mfa.user_id', 'users.id')
-      .select([
+      .select((eb) => [
         'auth_sessions.user_id',
         'auth_sessions.mfa',
         'auth_sessions.expires_at',
@@ -330,6 +331,7 @@ export class AuthService {
         'users.role',
         'users.disabled_at',
         'user_mfa.enabled as mfa_enabled',
+        eb.selectFrom('hub_meta').select('value').where('key', '=', MFA_ROLES_KEY).as('mfa_roles'),
       ])
       .where('auth_sessions.id', '=', claims.sessionId)
       .executeTakeFirst();
@@ -347,9 +349,7 @@ export class AuthService {
     }
     const sessionMfa = row.mfa === 1;
     const enrolmentRequired =
-      !sessionMfa &&
-      row.mfa_enabled !== 1 &&
-      (await mfaRequiredRoles(this.#ctx.hub.db)).includes(row.role as Role);
+      !sessionMfa && row.mfa_enabled !== 1 && parseMfaRoles(row.mfa_roles).includes(row.role as Role);
     return {
       kind: 'user',
       id: row.user_id,

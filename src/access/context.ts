@@ -10,6 +10,7 @@ import type { Authorizer } from './authorize.js';
 import type { AccessConfig } from './config.js';
 import type { DatasetDirectory } from './datasets.js';
 import type { AccessKeys } from './secrets.js';
+import type { VerifiedTokens } from './sessions.js';
 
 export interface AccessContext {
   readonly hub: Pick<HubDb, 'db' | 'dialect'>;
@@ -19,6 +20,7 @@ export interface AccessContext {
   readonly keys: AccessKeys;
   readonly now: () => Date;
   readonly datasets: DatasetDirectory;
+  readonly verifiedTokens: VerifiedTokens;
 }
 
 /** User and service-account names: lower case, digits, `.`, `_`, `@`, `-`; e-mail addresses fit. */

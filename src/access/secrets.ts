@@ -6,14 +6,22 @@
  * neither forge tokens nor read TOTP secrets.
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import type { HubDb } from '../db/index.js';
 
 const META_KEY = 'access.secret';
 
 export interface AccessKeys {
-  /** HMAC-SHA-256 key for access tokens. */
-  readonly tokenKey: Uint8Array;
+  /** HMAC-SHA-256 key for access tokens, imported once (jose would import raw bytes on every call). */
+  readonly tokenKey: KeyObject;
   /** AES-256-GCM key for secrets kept at rest (TOTP). */
   readonly sealKey: Buffer;
 }
@@ -39,7 +47,7 @@ export async function loadAccessSecret(hub: Pick<HubDb, 'db'>): Promise<Buffer> 
 export function deriveAccessKeys(root: Uint8Array): AccessKeys {
   const derive = (label: string): Buffer =>
     Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), `hdh/access/${label}/v1`, 32));
-  return { tokenKey: derive('access-token-hs256'), sealKey: derive('seal-aes-256-gcm') };
+  return { tokenKey: createSecretKey(derive('access-token-hs256')), sealKey: derive('seal-aes-256-gcm') };
 }
 
 /**

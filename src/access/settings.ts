@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { isRole, type Role } from './roles.js';
 
-const MFA_ROLES_KEY = 'access.mfa.requiredRoles';
+export const MFA_ROLES_KEY = 'access.mfa.requiredRoles';
 
 /** Roles whose users must present a second factor. */
 export async function mfaRequiredRoles(db: Kysely<Database>): Promise<readonly Role[]> {
@@ -16,8 +16,13 @@ export async function mfaRequiredRoles(db: Kysely<Database>): Promise<readonly R
     .select('value')
     .where('key', '=', MFA_ROLES_KEY)
     .executeTakeFirst();
-  if (row === undefined) return [];
-  const parsed = JSON.parse(row.value) as unknown;
+  return parseMfaRoles(row?.value);
+}
+
+/** The stored setting (JSON array of roles) as roles; nothing stored means none. */
+export function parseMfaRoles(value: string | null | undefined): Role[] {
+  if (value === null || value === undefined) return [];
+  const parsed = JSON.parse(value) as unknown;
   return Array.isArray(parsed) ? parsed.filter((r): r is Role => typeof r === 'string' && isRole(r)) : [];
 }
 
