@@ -15,7 +15,7 @@ const authorizer = new Authorizer({
   now: () => new Date('2026-03-02T09:00:00Z'),
   dataRequiresMfa: true,
 });
-const person = (role: Principal['role'], name = role): Principal => ({
+const person = (role: Principal['role'], name: string = role): Principal => ({
   kind: 'user',
   id: `usr_${name}`,
   name,
