@@ -6,8 +6,10 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as catalog from './0004-catalog.js';
+import * as access from './0005-access.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-foundation': foundation,
   '0004-catalog': catalog,
+  '0005-access': access,
 };
