@@ -1,0 +1,76 @@
+/**
+ * What the readers hand to the pipeline: the original bytes of one record and where it came from.
+ * Readers never parse JSON themselves (except the Bundle scanner's bracket counting), so the bytes
+ * quarantined are exactly the bytes received.
+ * @module
+ */
+
+export interface RawRecord {
+  /** 1-based line of the file where the record starts. */
+  readonly line: number;
+  /** 0-based index of the entry in its Bundle, for Bundle entries. */
+  readonly entry?: number;
+  /** The original bytes; only the first bytes when `tooLarge`. */
+  readonly bytes: Buffer;
+  /**
+   * `value`: an NDJSON line or a whole top-level JSON value; `entry`: one element of a Bundle's
+   * `entry` array; `garbage`: bytes between values that are no JSON; `truncated`: a value the file
+   * ended in the middle of.
+   */
+  readonly kind: 'value' | 'entry' | 'garbage' | 'truncated';
+  /** Set when the record exceeded the size limit (its bytes are then a prefix). */
+  readonly tooLarge?: boolean;
+  /** For `truncated` records of a streamed Bundle: the Bundle's resourceType was seen. */
+  readonly resourceType?: string;
+}
+
+/** Receives records one at a time; a returned promise is awaited before the next record. */
+export type RecordSink = (record: RawRecord) => void | Promise<void>;
+
+/** Collects byte slices up to a limit, remembering whether the limit was passed. */
+export class ByteCollector {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private overflow = false;
+
+  constructor(private readonly limit: number) {}
+
+  get length(): number {
+    return this.size;
+  }
+
+  get tooLarge(): boolean {
+    return this.overflow;
+  }
+
+  add(part: Buffer): void {
+    if (part.length === 0) return;
+    if (this.overflow) return;
+    if (this.size + part.length > this.limit) {
+      this.parts.push(part.subarray(0, this.limit - this.size));
+      this.size = this.limit;
+      this.overflow = true;
+      return;
+    }
+    this.parts.push(part);
+    this.size += part.length;
+  }
+
+  take(): { bytes: Buffer; tooLarge: boolean } {
+    const bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    const tooLarge = this.overflow;
+    this.parts = [];
+    this.size = 0;
+    this.overflow = false;
+    return { bytes, tooLarge };
+  }
+}
+
+/** True when the bytes hold only JSON whitespace (space, tab, CR, LF). */
+export function isBlank(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b !== 32 && b !== 9 && b !== 13 && b !== 10) return false;
+  }
+  return true;
+}
