@@ -203,7 +203,7 @@ export function validateResource(value: unknown, codes: CodeSystemIndex, maxIssu
   if (!IN_DEPTH_TYPES.has(type)) return [];
   const issues: Issue[] = [];
   walkObject(resource, type, type, { codes, issues, maxIssues });
-  return issues;
+  return issues.length > maxIssues ? issues.slice(0, maxIssues) : issues;
 }
 
 interface WalkState {

@@ -110,7 +110,7 @@ export async function readCsv(
   for await (const chunk of chunks) {
     signal?.throwIfAborted();
     let text = decoder.write(chunk);
-    if (first) {
+    if (first && text.length > 0) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }

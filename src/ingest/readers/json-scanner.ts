@@ -8,7 +8,7 @@
  * serializer writes it; otherwise it is passed whole and so bounded by the record size limit.
  * @module
  */
-import { ByteCollector, type RecordSink } from './raw-record.js';
+import { ByteCollector, withoutBom, type RecordSink } from './raw-record.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -56,15 +56,9 @@ export async function scanJson(
   const garbage = new ByteCollector(maxRecordBytes);
 
   const queue: Parameters<RecordSink>[0][] = [];
-  let first = true;
 
-  for await (const raw of chunks) {
+  for await (const chunk of withoutBom(chunks)) {
     signal?.throwIfAborted();
-    let chunk = raw;
-    if (first) {
-      first = false;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-    }
     const n = chunk.length;
     for (let i = 0; i < n; i++) {
       const b = chunk[i]!;

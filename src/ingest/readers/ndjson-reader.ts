@@ -4,7 +4,7 @@
  * A malformed line cannot disturb the next one: each line is its own record.
  * @module
  */
-import { ByteCollector, isBlank, type RecordSink } from './raw-record.js';
+import { ByteCollector, withoutBom, isBlank, type RecordSink } from './raw-record.js';
 
 /**
  * Calls `sink` for each non-blank line of `chunks`. A line longer than `maxRecordBytes` is passed with
@@ -18,7 +18,6 @@ export async function readNdjson(
 ): Promise<void> {
   const pending = new ByteCollector(maxRecordBytes);
   let line = 0;
-  let first = true;
 
   // Not async: most sinks finish synchronously and an await per line would cost a microtask each.
   const emit = (bytes: Buffer, tooLarge: boolean, lineNo: number): void | Promise<void> => {
@@ -33,14 +32,8 @@ export async function readNdjson(
     );
   };
 
-  for await (const raw of chunks) {
+  for await (const chunk of withoutBom(chunks)) {
     signal?.throwIfAborted();
-    let chunk = raw;
-    if (first) {
-      first = false;
-      // A UTF-8 byte order mark is not part of the first record.
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-    }
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);

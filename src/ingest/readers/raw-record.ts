@@ -74,3 +74,20 @@ export function isBlank(bytes: Buffer): boolean {
   }
   return true;
 }
+
+/** Removes a UTF-8 byte order mark from the start of a stream of chunks, even split across chunks. */
+export async function* withoutBom(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    if (head === undefined) {
+      yield chunk;
+      continue;
+    }
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    if (head.length < 3 && head.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) continue;
+    const rest: Buffer = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+    head = undefined;
+    if (rest.length > 0) yield rest;
+  }
+  if (head !== undefined && head.length > 0 && !head.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) yield head;
+}
