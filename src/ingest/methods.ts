@@ -5,11 +5,37 @@
  */
 
 const DATE_PART = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/;
-const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The inverse of {@link daysFromCivil}: [year, month, day]. */
+function civilFromDays(z: number): [number, number, number] {
+  const zz = z + 719468;
+  const era = Math.floor(zz / 146097);
+  const doe = zz - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [era * 400 + yoe + (m <= 2 ? 1 : 0), m, d];
+}
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
+
+const digit = (s: string, i: number): number => s.charCodeAt(i) - 48;
 
 /**
  * Moves a FHIR date, dateTime or instant by `days`. A full date moves by exactly that many days,
@@ -18,20 +44,40 @@ function pad(n: number, width: number): string {
  * for anything that is not a date.
  */
 export function shiftDate(value: string, days: number): string | undefined {
-  const m = DATE_PART.exec(value);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = m[2] === undefined ? undefined : Number(m[2]);
-  const day = m[3] === undefined ? undefined : Number(m[3]);
-  const rest = value.slice(m[0].length);
-  if (rest !== '' && !rest.startsWith('T') && !rest.startsWith(' ')) return undefined;
-  const base = Date.UTC(year, (month ?? 7) - 1, day ?? (month === undefined ? 1 : 15));
-  const d = new Date(base + days * DAY_MS);
-  const y = d.getUTCFullYear();
+  // Fast path for the common full date (and dateTime): no regular expression, no Date object.
+  if (value.length >= 10 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45) {
+    const y = digit(value, 0) * 1000 + digit(value, 1) * 100 + digit(value, 2) * 10 + digit(value, 3);
+    const m = digit(value, 5) * 10 + digit(value, 6);
+    const d = digit(value, 8) * 10 + digit(value, 9);
+    const rest = value.slice(10);
+    if (
+      y >= 0 &&
+      y <= 9999 &&
+      m >= 1 &&
+      m <= 12 &&
+      d >= 1 &&
+      d <= 31 &&
+      (rest === '' || rest.charCodeAt(0) === 84) /* T */
+    ) {
+      const [ny, nm, nd] = civilFromDays(daysFromCivil(y, m, d) + days);
+      if (ny < 1 || ny > 9999) return undefined;
+      return `${pad(ny, 4)}-${pad(nm, 2)}-${pad(nd, 2)}${rest}`;
+    }
+  }
+  const match = DATE_PART.exec(value);
+  if (!match) return undefined;
+  const year = Number(match[1]);
+  const month = match[2] === undefined ? undefined : Number(match[2]);
+  const day = match[3] === undefined ? undefined : Number(match[3]);
+  const rest = value.slice(match[0].length);
+  if (rest !== '' && !rest.startsWith('T')) return undefined;
+  const [y, m, d] = civilFromDays(
+    daysFromCivil(year, month ?? 7, day ?? (month === undefined ? 1 : 15)) + days,
+  );
   if (y < 1 || y > 9999) return undefined;
   if (month === undefined) return pad(y, 4);
-  if (day === undefined) return `${pad(y, 4)}-${pad(d.getUTCMonth() + 1, 2)}`;
-  return `${pad(y, 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}${rest}`;
+  if (day === undefined) return `${pad(y, 4)}-${pad(m, 2)}`;
+  return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}${rest}`;
 }
 
 /** `1980-06-14` → `1980-06` (year-month) or `1980` (year); undefined when not a date. */

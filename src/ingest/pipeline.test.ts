@@ -293,8 +293,8 @@ describe('runIngest on a synthetic population', () => {
   });
 
   it('asks the key provider once per person, not once per record', () => {
-    // One call derives the ingest subkey; then one per distinct NIR (12), whatever the sources.
-    expect(hmacA.calls).toBe(1 + 12);
+    // Two calls derive the ingest's subkeys; then one per distinct NIR (12), whatever the sources.
+    expect(hmacA.calls).toBe(2 + 12);
   });
 
   it('refuses an input it cannot read, and stops on a cancelled signal', async () => {

@@ -20,14 +20,14 @@ import { FhirDeidentifier } from './deidentify.js';
 import { IngestErrors, type QuarantineCode } from './errors.js';
 import { elementInfo } from './fhir-model.js';
 import { nirProblem, normalizeNir } from './identifiers.js';
-import { PseudonymKeys, type HmacFunction } from './keys.js';
+import { LruCache, PseudonymKeys, type HmacFunction } from './keys.js';
 import { OmopMapper } from './omop-mapping.js';
 import { PersonIndex, referenceKey } from './person-index.js';
 import type { Profile } from './profile.js';
 import { readCsv, type CsvRow } from './readers/csv-reader.js';
 import { expandInputs, openInput, type InputFile, type InputKind } from './readers/input-files.js';
 import { scanJson } from './readers/json-scanner.js';
-import { readNdjson } from './readers/ndjson-reader.js';
+import { findNdjsonLines, readNdjson } from './readers/ndjson-reader.js';
 import type { RawRecord } from './readers/raw-record.js';
 import { TableWriter, type IngestTable } from './table-writer.js';
 import { ANALYTIC_TABLES } from './tables.js';
@@ -166,8 +166,17 @@ const PERSON_REFERENCE: Readonly<Record<string, string>> = {
 interface ResourceCandidate {
   readonly resource: unknown;
   readonly fullUrl: string | undefined;
-  readonly origin: RecordOrigin;
+  readonly raw: RawRecord;
+  /** Entry index, for a Bundle unpacked in memory (streamed entries carry theirs in `raw`). */
+  readonly entry: number | undefined;
   readonly bytes: Buffer;
+}
+
+/** The file being read, as records refer to it. */
+interface SourceFile {
+  readonly path: string;
+  /** Position among the inputs: identifies the file in keys. */
+  readonly index: number;
 }
 
 type PersonKey = { readonly nir: string } | { readonly local: true } | { readonly issue: Issue };
@@ -258,7 +267,8 @@ class IngestRun {
       issues,
       origin,
       recordType: type,
-      content: bytes,
+      // A copy: the bytes may be a view of a read buffer that is about to be reused.
+      content: Buffer.from(bytes),
       truncated,
     });
   }
@@ -266,30 +276,19 @@ class IngestRun {
   // ---- Raw records -> resources ------------------------------------------------------------
 
   /**
-   * Turns a raw record into the resources it holds (a Bundle read whole yields its entries), or
-   * quarantines it. Entries without a resource (e.g. DELETE requests) are not records.
+   * Turns a raw record into the resources it holds (a Bundle read whole yields its entries), or into
+   * the reason it cannot be read. Entries without a resource (e.g. DELETE requests) are not records.
+   * Synchronous: most records need no await at all.
    */
-  private async candidates(
-    raw: RawRecord,
-    origin: RecordOrigin,
-    quarantine: boolean,
-  ): Promise<ResourceCandidate[]> {
-    const fail = async (
+  private candidates(raw: RawRecord): ResourceCandidate[] | { type: string; issue: Issue } {
+    const fail = (
       code: QuarantineCode,
       message: string,
       type = sniffType(raw.bytes),
-    ): Promise<ResourceCandidate[]> => {
-      if (quarantine) {
-        await this.quarantine(
-          type,
-          [{ code, path: '(record)', message }],
-          origin,
-          raw.bytes,
-          raw.tooLarge === true,
-        );
-      }
-      return [];
-    };
+    ): { type: string; issue: Issue } => ({
+      type,
+      issue: { code, path: '(record)', message },
+    });
     if (raw.tooLarge) {
       return fail('INGEST_RECORD_TOO_LARGE', `the record exceeds ${this.maxRecordBytes} bytes`);
     }
@@ -318,31 +317,25 @@ class IngestRun {
       }
       if (parsed['resource'] === undefined) return [];
       const fullUrl = typeof parsed['fullUrl'] === 'string' ? parsed['fullUrl'] : undefined;
-      return [{ resource: parsed['resource'], fullUrl, origin, bytes: raw.bytes }];
+      return [{ resource: parsed['resource'], fullUrl, raw, entry: undefined, bytes: raw.bytes }];
     }
     if (
-      origin.format === 'fhir' &&
+      this.wholeBundles &&
       raw.kind === 'value' &&
       isPlainObject(parsed) &&
       parsed['resourceType'] === 'Bundle' &&
-      Array.isArray(parsed['entry']) &&
-      this.wholeBundles
+      Array.isArray(parsed['entry'])
     ) {
       // A Bundle whose resourceType came after its entries could not be streamed: unpack it here.
       return (parsed['entry'] as unknown[]).flatMap((entry, i) => {
         if (!isPlainObject(entry) || entry['resource'] === undefined) return [];
         const fullUrl = typeof entry['fullUrl'] === 'string' ? entry['fullUrl'] : undefined;
         return [
-          {
-            resource: entry['resource'],
-            fullUrl,
-            origin: { ...origin, entry: i },
-            bytes: Buffer.from(JSON.stringify(entry)),
-          },
+          { resource: entry['resource'], fullUrl, raw, entry: i, bytes: Buffer.from(JSON.stringify(entry)) },
         ];
       });
     }
-    return [{ resource: parsed, fullUrl: undefined, origin, bytes: raw.bytes }];
+    return [{ resource: parsed, fullUrl: undefined, raw, entry: undefined, bytes: raw.bytes }];
   }
 
   // ---- Patients and persons ----------------------------------------------------------------
@@ -420,15 +413,28 @@ class IngestRun {
       : this.keys.person(`${this.source}\u0000${resourceKey}`, 'local');
   }
 
-  private originKey(origin: RecordOrigin): string {
-    return `${origin.file}\u0000${origin.line}\u0000${origin.entry ?? -1}`;
+  /** The file being read (set by the driver before each file). */
+  file: SourceFile = { path: '', index: 0 };
+  /** When set, the origin of every record (re-ingesting one record). */
+  fixedOrigin: RecordOrigin | undefined;
+
+  /** Identifies a record across both passes: file, byte offset, entry. */
+  private originKey(c: ResourceCandidate): string {
+    return `${this.file.index}:${c.raw.offset}:${c.entry ?? c.raw.entry ?? -1}`;
+  }
+
+  /** Where a record came from, built only when a record is quarantined. */
+  private originOf(raw: RawRecord, entry?: number): RecordOrigin {
+    if (this.fixedOrigin !== undefined) return this.fixedOrigin;
+    const e = entry ?? raw.entry;
+    return { file: this.file.path, line: raw.line, format: 'fhir', ...(e !== undefined ? { entry: e } : {}) };
   }
 
   /** Pass 1: registers a Patient (valid or not) in the index. */
   private async indexPatient(c: ResourceCandidate): Promise<void> {
     const resource = c.resource as Record<string, unknown>;
     const keys = this.patientKeys(resource, c.fullUrl, c.bytes);
-    const origin = this.originKey(c.origin);
+    const origin = this.originKey(c);
     if (validateResource(resource, this.codes, 1).length > 0) {
       this.index.register(keys, { pseudonym: null, origin });
       return;
@@ -442,13 +448,19 @@ class IngestRun {
     this.index.register(keys, { pseudonym, origin });
   }
 
-  /** Pass 1 over one raw record. */
-  async indexRecord(raw: RawRecord, origin: RecordOrigin): Promise<void> {
+  /** Pass 1 over one raw record: only Patients matter, and only their lines are parsed. */
+  indexRecord(raw: RawRecord): void | Promise<void> {
     if (raw.tooLarge || raw.kind === 'garbage' || raw.kind === 'truncated') return;
     if (!raw.bytes.includes(PATIENT_MARK)) return;
-    for (const c of await this.candidates(raw, origin, false)) {
-      if (isPlainObject(c.resource) && c.resource['resourceType'] === 'Patient') await this.indexPatient(c);
-    }
+    const list = this.candidates(raw);
+    if (!Array.isArray(list)) return;
+    const patients = list.filter(
+      (c) => isPlainObject(c.resource) && c.resource['resourceType'] === 'Patient',
+    );
+    if (patients.length === 0) return;
+    return (async () => {
+      for (const c of patients) await this.indexPatient(c);
+    })();
   }
 
   /** Loads the person_ref tables of earlier ingests. */
@@ -475,7 +487,18 @@ class IngestRun {
     return undefined;
   }
 
+  private readonly referenceCache = new LruCache<string, string>(100_000);
+
+  /** The pseudonymised form of a reference; references repeat (a Patient, an Encounter), so it is cached. */
   private rewriteReference = (reference: string): string => {
+    const cached = this.referenceCache.get(reference);
+    if (cached !== undefined) return cached;
+    const rewritten = this.computeReference(reference);
+    this.referenceCache.set(reference, rewritten);
+    return rewritten;
+  };
+
+  private computeReference(reference: string): string {
     const k = referenceKey(reference);
     if (k === undefined) return reference;
     const person = this.resolvePatient(k.key);
@@ -484,9 +507,9 @@ class IngestRun {
     if (k.key.startsWith('urn:')) return `urn:uuid:${this.keys.tokenUuid('resource', scoped)}`;
     const token = this.keys.token('resource', scoped);
     return k.type !== undefined ? `${k.type}/${token}` : token;
-  };
+  }
 
-  private outputId(type: string, key: string): string {
+  private outputId(key: string): string {
     const scoped = `${this.source}\u0000${key}`;
     return key.startsWith('urn:')
       ? this.keys.tokenUuid('resource', scoped)
@@ -529,52 +552,68 @@ class IngestRun {
 
   // ---- Pass 2 ------------------------------------------------------------------------------
 
-  /** Pass 2 over one raw FHIR record. */
-  async ingestRecord(raw: RawRecord, origin: RecordOrigin): Promise<void> {
-    for (const c of await this.candidates(raw, origin, true)) await this.ingestResource(c);
+  /** Pass 2 over one raw FHIR record. Returns a promise only when it has to wait. */
+  ingestRecord(raw: RawRecord): void | Promise<void> {
+    const list = this.candidates(raw);
+    if (!Array.isArray(list)) {
+      return this.quarantine(list.type, [list.issue], this.originOf(raw), raw.bytes, raw.tooLarge === true);
+    }
+    if (list.length === 1) return this.ingestResource(list[0]!);
+    return (async () => {
+      for (const c of list) await this.ingestResource(c);
+    })();
   }
 
-  private async ingestResource(c: ResourceCandidate): Promise<void> {
-    const { resource, origin, bytes } = c;
+  private ingestResource(c: ResourceCandidate): void | Promise<void> {
+    const { resource, bytes } = c;
     const type =
       isPlainObject(resource) && typeof resource['resourceType'] === 'string'
         ? resource['resourceType']
         : UNKNOWN;
     const issues = validateResource(resource, this.codes);
-    if (issues.length > 0) return this.quarantine(type, issues, origin, bytes);
+    if (issues.length > 0) return this.quarantine(type, issues, this.originOf(c.raw, c.entry), bytes);
     const res = resource as Record<string, unknown>;
-    const key = this.resourceKey(res, c.fullUrl, bytes);
-    let person: string | undefined;
-    let outputId: string;
-    if (type === 'Patient') {
-      const pk = this.personKey(res);
-      if ('issue' in pk) return this.quarantine(type, [pk.issue], origin, bytes);
-      const keys = this.patientKeys(res, c.fullUrl, bytes);
-      const entry = this.index.get(keys[0]!);
-      if (entry !== undefined && entry.origin !== this.originKey(origin)) {
-        const path = 'Patient.id';
-        return this.quarantine(
-          type,
-          [
-            {
-              code: 'INGEST_DUPLICATE_ID',
-              path,
-              message: `another Patient ${keys[0]!} came earlier in this ingest`,
-            },
-          ],
-          origin,
-          bytes,
-        );
-      }
-      person = entry?.pseudonym ?? (await this.personPseudonym(pk, keys[0]!));
-      outputId = person;
-      for (const k of keys) this.writer.append('person_ref', [this.refToken(k), person]);
-    } else {
+    if (type !== 'Patient') {
       const p = this.personOf(res, type);
-      if (p.issue) return this.quarantine(type, [p.issue], origin, bytes);
-      person = p.person;
-      outputId = this.outputId(type, key);
+      if (p.issue) return this.quarantine(type, [p.issue], this.originOf(c.raw, c.entry), bytes);
+      this.write(res, type, p.person, this.outputId(this.resourceKey(res, c.fullUrl, bytes)));
+      return;
     }
+    return this.ingestPatient(c, res);
+  }
+
+  private ingestPatient(c: ResourceCandidate, res: Record<string, unknown>): void | Promise<void> {
+    const pk = this.personKey(res);
+    if ('issue' in pk) return this.quarantine('Patient', [pk.issue], this.originOf(c.raw, c.entry), c.bytes);
+    const keys = this.patientKeys(res, c.fullUrl, c.bytes);
+    const entry = this.index.get(keys[0]!);
+    if (entry !== undefined && entry.origin !== this.originKey(c)) {
+      const issue: Issue = {
+        code: 'INGEST_DUPLICATE_ID',
+        path: 'Patient.id',
+        message: `another Patient ${keys[0]!} came earlier in this ingest`,
+      };
+      return this.quarantine('Patient', [issue], this.originOf(c.raw, c.entry), c.bytes);
+    }
+    const writePatient = (person: string): void => {
+      for (const k of keys) this.writer.append('person_ref', [this.refToken(k), person]);
+      this.write(res, 'Patient', person, person);
+    };
+    // Pass 1 indexed every valid Patient; only a Patient it could not see needs the provider now.
+    if (entry?.pseudonym) {
+      writePatient(entry.pseudonym);
+      return;
+    }
+    return this.personPseudonym(pk, keys[0]!).then(writePatient);
+  }
+
+  /** Pseudonymises an accepted resource and writes it to its tables. */
+  private write(
+    res: Record<string, unknown>,
+    type: string,
+    person: string | undefined,
+    outputId: string,
+  ): void {
     const out = this.deid.apply(res, {
       keys: this.keys,
       person,
@@ -591,7 +630,7 @@ class IngestRun {
   }
 
   /** Pass 2 over one CSV data row. */
-  async ingestCsvRow(row: CsvRow, plan: CsvTablePlan, origin: RecordOrigin): Promise<void> {
+  ingestCsvRow(row: CsvRow, plan: CsvTablePlan, origin: RecordOrigin): void | Promise<void> {
     const type = `csv:${plan.schema.name}`;
     const content = Buffer.from(row.raw, 'utf8');
     if (row.tooLarge) {
@@ -620,12 +659,20 @@ class IngestRun {
     const issues = plan.check(row.fields, row.line);
     if (issues.length > 0) return this.quarantine(type, issues, origin, content);
     const identity = plan.personIdentity(row.fields);
-    const person = await this.keys.person(identity, plan.schema.person.check === 'nir' ? 'nir' : 'local');
-    this.writer.append(
-      plan.schema.name,
-      plan.transform(row.fields, person, this.keys, this.options.profile.parameters.dateShiftMaxDays),
-    );
-    this.accept(type);
+    const scope = plan.schema.person.check === 'nir' ? 'nir' : 'local';
+    const write = (person: string): void => {
+      this.writer.append(
+        plan.schema.name,
+        plan.transform(row.fields, person, this.keys, this.options.profile.parameters.dateShiftMaxDays),
+      );
+      this.accept(type);
+    };
+    const cached = this.keys.cachedPerson(identity, scope);
+    if (cached !== undefined) {
+      write(cached);
+      return;
+    }
+    return this.keys.person(identity, scope).then(write);
   }
 }
 
@@ -635,15 +682,8 @@ async function readFhir(
   chunks: AsyncIterable<Buffer>,
   limit: number,
   signal: AbortSignal | undefined,
-  onRecord: (raw: RawRecord, origin: RecordOrigin) => Promise<void>,
+  sink: (raw: RawRecord) => void | Promise<void>,
 ): Promise<void> {
-  const sink = (raw: RawRecord): Promise<void> =>
-    onRecord(raw, {
-      file: file.path,
-      line: raw.line,
-      format: 'fhir',
-      ...(raw.entry !== undefined ? { entry: raw.entry } : {}),
-    });
   if (file.kind === 'ndjson') await readNdjson(chunks, sink, limit, signal);
   else await scanJson(chunks, sink, limit, signal);
 }
@@ -718,7 +758,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const { signal } = options;
   let finished = false;
   try {
-    for (const spec of ANALYTIC_TABLES) await writer.createTable(spec);
+    for (const spec of ANALYTIC_TABLES) writer.createTable(spec);
     if (options.personRefs?.length) await run.loadPriorRefs(options.personRefs);
 
     // CSV plans need each file's header: read it now, so every table exists before the first row.
@@ -745,7 +785,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       }
       plans.set(f.path, plan);
       planOfTable.set(schema.name, plan);
-      await writer.createTable(plan.spec);
+      writer.createTable(plan.spec);
     }
     await writer.lock();
 
@@ -765,7 +805,11 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
           })
         : opened.chunks;
       run.wholeBundles = f.kind === 'json';
-      await readFhir(f, chunks, run.recordLimit, signal, (raw, origin) => run.indexRecord(raw, origin));
+      run.file = { path: f.path, index: files.indexOf(f) };
+      const index = (raw: RawRecord): void | Promise<void> => run.indexRecord(raw);
+      // Only Patients matter in this pass: in NDJSON, only the lines naming one are even split out.
+      if (f.kind === 'ndjson') await findNdjsonLines(chunks, PATIENT_MARK, index, run.recordLimit, signal);
+      else await scanJson(chunks, index, run.recordLimit, signal);
     }
 
     const inputs: IngestInput[] = [];
@@ -790,12 +834,12 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         await readCsv(
           chunks,
           schema.delimiter,
-          async (row) => {
+          (row) => {
             if (schema.header && header === undefined) {
               header = row.raw;
               return;
             }
-            await run.ingestCsvRow(row, plan, {
+            return run.ingestCsvRow(row, plan, {
               file: f.path,
               line: row.line,
               format: 'csv',
@@ -808,7 +852,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         );
       } else {
         run.wholeBundles = f.kind === 'json';
-        await readFhir(f, chunks, run.recordLimit, signal, (raw, origin) => run.ingestRecord(raw, origin));
+        run.file = { path: f.path, index: files.indexOf(f) };
+        await readFhir(f, chunks, run.recordLimit, signal, (raw) => run.ingestRecord(raw));
       }
       const digest = opened.digest()!;
       inputs.push({ path: f.path, kind: f.kind, sha256: digest.sha256, bytes: digest.bytes });
@@ -861,7 +906,7 @@ export async function reingestRecord(options: ReingestOptions): Promise<IngestRe
   const run = new IngestRun(options, keys, codes, writer);
   let finished = false;
   try {
-    for (const spec of ANALYTIC_TABLES) await writer.createTable(spec);
+    for (const spec of ANALYTIC_TABLES) writer.createTable(spec);
     if (options.personRefs?.length) await run.loadPriorRefs(options.personRefs);
     const digest = createHash('sha256').update(content).digest('hex');
     const label = `${basename(origin.file)} (re-ingested)`;
@@ -877,7 +922,7 @@ export async function reingestRecord(options: ReingestOptions): Promise<IngestRe
           ? splitHeader(origin.csvHeader, schema.delimiter)
           : undefined;
       const plan = new CsvTablePlan(schema, options.profile, header, origin.file, options.codeSystems ?? []);
-      await writer.createTable(plan.spec);
+      writer.createTable(plan.spec);
       await writer.lock();
       await readCsv(
         [content],
@@ -894,8 +939,9 @@ export async function reingestRecord(options: ReingestOptions): Promise<IngestRe
         ...(origin.entry !== undefined ? { entry: origin.entry } : {}),
       });
       run.wholeBundles = true;
-      await scanJson([content], (raw) => run.indexRecord(at(raw), origin), run.recordLimit, options.signal);
-      await scanJson([content], (raw) => run.ingestRecord(at(raw), origin), run.recordLimit, options.signal);
+      run.fixedOrigin = origin;
+      await scanJson([content], (raw) => run.indexRecord(at(raw)), run.recordLimit, options.signal);
+      await scanJson([content], (raw) => run.ingestRecord(at(raw)), run.recordLimit, options.signal);
     }
     const tables = await writer.finish();
     finished = true;

@@ -51,11 +51,16 @@ export interface Selector {
   /** True when compiled into direct accessors, false when the fhirpath engine evaluates it. */
   readonly compiled: boolean;
   appliesTo(resourceType: string): boolean;
+  /**
+   * For compiled selectors: what the path reaches in resources of `resourceType`, as a tree of JSON
+   * keys (whether it selects the root, and the steps below it).
+   */
+  plan?(resourceType: string): { readonly root: boolean; readonly steps: readonly PlanStep[] };
   /** Claims for `rule` every node the path reaches that no earlier rule claimed (nor an ancestor of). */
   select(resource: Record<string, unknown>, claims: Claims, rule: number): void;
 }
 
-interface Condition {
+export interface Condition {
   readonly path: readonly string[];
   readonly value: string | number | boolean;
 }
@@ -71,11 +76,13 @@ interface Term {
   readonly segments: readonly Segment[];
 }
 
-interface PlanStep {
+export interface PlanStep {
   readonly key: string;
   readonly where?: Condition;
-  /** Steps below; undefined when this step reaches the selected nodes. */
-  readonly next?: readonly PlanStep[];
+  /** True when this step reaches selected nodes (their subtrees are then claimed whole). */
+  readonly terminal: boolean;
+  /** Steps below (for the terms of a union that go deeper). */
+  readonly next: readonly PlanStep[];
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
@@ -173,11 +180,35 @@ function buildPlan(segments: readonly Segment[], index: number, context: string 
   return keys.map(({ key, context: next }) => ({
     key,
     ...(seg.where ? { where: seg.where } : {}),
-    ...(last ? {} : { next: buildPlan(segments, index + 1, next) }),
+    terminal: last,
+    next: last ? [] : buildPlan(segments, index + 1, next),
   }));
 }
 
-function conditionHolds(item: unknown, cond: Condition): boolean {
+/**
+ * Merges the plans of a union's terms into one tree, so `code.coding.system | code.coding.code`
+ * walks `code.coding` once.
+ */
+function mergePlans(steps: readonly PlanStep[]): PlanStep[] {
+  const groups = new Map<string, PlanStep[]>();
+  for (const step of steps) {
+    const id = `${step.key}\u0000${step.where ? JSON.stringify(step.where) : ''}`;
+    const group = groups.get(id);
+    if (group) group.push(step);
+    else groups.set(id, [step]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    return {
+      key: first.key,
+      ...(first.where ? { where: first.where } : {}),
+      terminal: group.some((g) => g.terminal),
+      next: mergePlans(group.flatMap((g) => g.next)),
+    };
+  });
+}
+
+export function conditionHolds(item: unknown, cond: Condition): boolean {
   let values: unknown[] = [item];
   for (const name of cond.path) {
     const nextValues: unknown[] = [];
@@ -205,31 +236,27 @@ function walk(
     if (value === undefined || value === null) continue;
     if (claims.isDecided(container, step.key)) continue;
     if (Array.isArray(value)) {
-      if (claims.isDecided(value, -1)) continue;
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (item === null || item === undefined || claims.isDecided(value, i)) continue;
         if (step.where && !conditionHolds(item, step.where)) continue;
-        if (step.next) {
-          if (typeof item !== 'object') continue;
-          stack.push(container, value);
-          walk(item as Record<string, unknown>, step.next, claims, rule, stack);
-          stack.length -= 2;
-        } else {
+        if (step.terminal) {
           stack.push(container);
           claims.decide(value, i, rule, stack);
           stack.length -= 1;
+        } else if (typeof item === 'object') {
+          stack.push(container, value);
+          walk(item as Record<string, unknown>, step.next, claims, rule, stack);
+          stack.length -= 2;
         }
       }
     } else {
       if (step.where && !conditionHolds(value, step.where)) continue;
-      if (step.next) {
-        if (typeof value !== 'object') continue;
+      if (step.terminal) claims.decide(container, step.key, rule, stack);
+      else if (typeof value === 'object') {
         stack.push(container);
         walk(value as Record<string, unknown>, step.next, claims, rule, stack);
         stack.length -= 1;
-      } else {
-        claims.decide(container, step.key, rule, stack);
       }
     }
   }
@@ -237,7 +264,8 @@ function walk(
 
 class CompiledSelector implements Selector {
   readonly compiled = true;
-  private readonly plans = new Map<string, { root: boolean; steps: PlanStep[] }[]>();
+  /** Per resource type: whether a term selects the root, and the merged plan of the others. */
+  private readonly plans = new Map<string, { root: boolean; steps: readonly PlanStep[] }>();
 
   constructor(
     readonly expression: string,
@@ -248,30 +276,29 @@ class CompiledSelector implements Selector {
     return this.terms.some((t) => termApplies(t, resourceType));
   }
 
-  private plansFor(resourceType: string): { root: boolean; steps: PlanStep[] }[] {
-    let plans = this.plans.get(resourceType);
-    if (plans === undefined) {
-      plans = this.terms
-        .filter((t) => termApplies(t, resourceType))
-        .map((t) =>
-          t.segments.length === 0
-            ? { root: true, steps: [] }
-            : { root: false, steps: buildPlan(t.segments, 0, resourceType) },
-        );
-      this.plans.set(resourceType, plans);
+  plan(resourceType: string): { root: boolean; steps: readonly PlanStep[] } {
+    let plan = this.plans.get(resourceType);
+    if (plan === undefined) {
+      const terms = this.terms.filter((t) => termApplies(t, resourceType));
+      plan = {
+        root: terms.some((t) => t.segments.length === 0),
+        steps: mergePlans(
+          terms.filter((t) => t.segments.length > 0).flatMap((t) => buildPlan(t.segments, 0, resourceType)),
+        ),
+      };
+      this.plans.set(resourceType, plan);
     }
-    return plans;
+    return plan;
   }
 
   select(resource: Record<string, unknown>, claims: Claims, rule: number): void {
     if (claims.rootRule >= 0) return;
-    for (const plan of this.plansFor(resource['resourceType'] as string)) {
-      if (plan.root) {
-        claims.rootRule = rule;
-        return;
-      }
-      walk(resource, plan.steps, claims, rule, []);
+    const plan = this.plan(resource['resourceType'] as string);
+    if (plan.root) {
+      claims.rootRule = rule;
+      return;
     }
+    walk(resource, plan.steps, claims, rule, []);
   }
 }
 

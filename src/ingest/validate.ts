@@ -11,7 +11,7 @@
  */
 import type { CodeSystemIndex } from './code-systems.js';
 import type { QuarantineCode } from './errors.js';
-import { choiceKeys, elementInfo, isResourceType } from './fhir-model.js';
+import { choiceKeys, elementInfo, isResourceType, type ElementInfo } from './fhir-model.js';
 import { ID_RE, primitiveProblem } from './primitives.js';
 
 /** One problem found in a record. */
@@ -202,7 +202,7 @@ export function validateResource(value: unknown, codes: CodeSystemIndex, maxIssu
   const type = resource['resourceType'] as string;
   if (!IN_DEPTH_TYPES.has(type)) return [];
   const issues: Issue[] = [];
-  walkObject(resource, type, type, { codes, issues, maxIssues });
+  walkObject(resource, type, { parent: undefined, key: type }, { codes, issues, maxIssues });
   return issues.length > maxIssues ? issues.slice(0, maxIssues) : issues;
 }
 
@@ -212,39 +212,63 @@ interface WalkState {
   readonly maxIssues: number;
 }
 
-function walkObject(obj: Record<string, unknown>, context: string, path: string, st: WalkState): void {
+/**
+ * Where the walk is, as a chain of keys and array indexes. Paths are spelled out only for issues:
+ * building a string per element would cost more than checking it.
+ */
+interface PathNode {
+  readonly parent: PathNode | undefined;
+  readonly key: string | number;
+}
+
+function spell(node: PathNode, key?: string, index?: number): string {
+  let s = '';
+  for (let n: PathNode | undefined = node; n !== undefined; n = n.parent) {
+    s = (typeof n.key === 'number' ? `[${n.key}]` : n.parent === undefined ? n.key : `.${n.key}`) + s;
+  }
+  if (key !== undefined) s += `.${key}`;
+  if (index !== undefined) s += `[${index}]`;
+  return s;
+}
+
+function walkObject(obj: Record<string, unknown>, context: string, path: PathNode, st: WalkState): void {
   for (const key in obj) {
     if (st.issues.length >= st.maxIssues) return;
     const value = obj[key];
     if (key === 'resourceType' || key.charCodeAt(0) === 95 /* _ */) continue;
     const info = elementInfo(context, key);
     if (info === undefined) continue;
-    const at = `${path}.${key}`;
     if (value === null) {
-      st.issues.push({ code: 'INGEST_BAD_TYPE', path: at, message: 'null is not allowed here' });
+      st.issues.push({
+        code: 'INGEST_BAD_TYPE',
+        path: spell(path, key),
+        message: 'null is not allowed here',
+      });
       continue;
     }
     if (info.repeating) {
       if (!Array.isArray(value)) {
-        st.issues.push({ code: 'INGEST_BAD_TYPE', path: at, message: 'must be a JSON array' });
+        st.issues.push({ code: 'INGEST_BAD_TYPE', path: spell(path, key), message: 'must be a JSON array' });
         continue;
       }
       if (value.length === 0) {
-        st.issues.push({ code: 'INGEST_BAD_TYPE', path: at, message: 'an array must not be empty' });
+        st.issues.push({
+          code: 'INGEST_BAD_TYPE',
+          path: spell(path, key),
+          message: 'an array must not be empty',
+        });
         continue;
       }
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         // Primitive arrays may hold null where the `_key` sibling carries the item's extension.
         if (item === null && info.primitive && obj[`_${key}`] !== undefined) continue;
-        checkItem(item, info.type, info.primitive, info.childContext, `${at}[${i}]`, st);
-        if (info.primitive) checkBoundCode(info.path, item, `${at}[${i}]`, st);
+        checkItem(item, info, path, key, i, st);
       }
     } else if (Array.isArray(value)) {
-      st.issues.push({ code: 'INGEST_BAD_TYPE', path: at, message: 'must not be an array' });
+      st.issues.push({ code: 'INGEST_BAD_TYPE', path: spell(path, key), message: 'must not be an array' });
     } else {
-      checkItem(value, info.type, info.primitive, info.childContext, at, st);
-      if (info.primitive) checkBoundCode(info.path, value, at, st);
+      checkItem(value, info, path, key, undefined, st);
     }
   }
   checkRequired(obj, context, path, st);
@@ -253,40 +277,47 @@ function walkObject(obj: Record<string, unknown>, context: string, path: string,
 
 function checkItem(
   value: unknown,
-  type: string,
-  primitive: boolean,
-  childContext: string,
-  at: string,
+  info: ElementInfo,
+  parent: PathNode,
+  key: string,
+  index: number | undefined,
   st: WalkState,
 ): void {
-  if (primitive) {
-    const problem = primitiveProblem(type, value);
+  if (info.primitive) {
+    const problem = primitiveProblem(info.type, value);
     if (problem !== undefined) {
-      st.issues.push({ code: 'INGEST_BAD_TYPE', path: at, message: `${type} ${problem}` });
+      st.issues.push({
+        code: 'INGEST_BAD_TYPE',
+        path: spell(parent, key, index),
+        message: `${info.type} ${problem}`,
+      });
+      return;
+    }
+    const allowed = REQUIRED_CODES[info.path];
+    if (allowed !== undefined && typeof value === 'string' && !allowed.has(value)) {
+      st.issues.push({
+        code: 'INGEST_BAD_CODE',
+        path: spell(parent, key, index),
+        message: `"${value}" is not one of ${[...allowed].join(', ')}`,
+      });
     }
     return;
   }
   if (!isPlainObject(value)) {
-    st.issues.push({ code: 'INGEST_BAD_TYPE', path: at, message: `${type} must be a JSON object` });
+    st.issues.push({
+      code: 'INGEST_BAD_TYPE',
+      path: spell(parent, key, index),
+      message: `${info.type} must be a JSON object`,
+    });
     return;
   }
-  if (type === 'Resource') {
-    const issue = envelopeIssue(value, at);
+  if (info.type === 'Resource') {
+    const issue = envelopeIssue(value, spell(parent, key, index));
     if (issue) st.issues.push(issue);
     return;
   }
-  walkObject(value, childContext, at, st);
-}
-
-function checkBoundCode(modelPath: string, value: unknown, at: string, st: WalkState): void {
-  const allowed = REQUIRED_CODES[modelPath];
-  if (allowed !== undefined && typeof value === 'string' && !allowed.has(value)) {
-    st.issues.push({
-      code: 'INGEST_BAD_CODE',
-      path: at,
-      message: `"${value}" is not one of ${[...allowed].join(', ')}`,
-    });
-  }
+  const here: PathNode = { parent, key };
+  walkObject(value, info.childContext, index === undefined ? here : { parent: here, key: index }, st);
 }
 
 function present(obj: Record<string, unknown>, key: string): boolean {
@@ -296,31 +327,21 @@ function present(obj: Record<string, unknown>, key: string): boolean {
   return obj[`_${key}`] !== undefined;
 }
 
-function checkRequired(obj: Record<string, unknown>, context: string, path: string, st: WalkState): void {
+function checkRequired(obj: Record<string, unknown>, context: string, node: PathNode, st: WalkState): void {
   const required = REQUIRED_ELEMENTS[context];
   if (required === undefined) return;
   for (const name of required) {
-    if (name.endsWith('[x]')) {
-      const base = name.slice(0, -3);
-      const keys = choiceKeys(context, base) ?? [];
-      if (!keys.some((k) => present(obj, k))) {
-        st.issues.push({
-          code: 'INGEST_MISSING_ELEMENT',
-          path: `${path}.${name}`,
-          message: `${path}.${name} is required`,
-        });
-      }
-    } else if (!present(obj, name)) {
-      st.issues.push({
-        code: 'INGEST_MISSING_ELEMENT',
-        path: `${path}.${name}`,
-        message: `${path}.${name} is required`,
-      });
+    const missing = name.endsWith('[x]')
+      ? !(choiceKeys(context, name.slice(0, -3)) ?? []).some((k) => present(obj, k))
+      : !present(obj, name);
+    if (missing) {
+      const path = spell(node, name);
+      st.issues.push({ code: 'INGEST_MISSING_ELEMENT', path, message: `${path} is required` });
     }
   }
 }
 
-function checkCoding(coding: Record<string, unknown>, path: string, st: WalkState): void {
+function checkCoding(coding: Record<string, unknown>, node: PathNode, st: WalkState): void {
   const system = coding['system'];
   const code = coding['code'];
   if (typeof system !== 'string' || typeof code !== 'string') return;
@@ -330,7 +351,7 @@ function checkCoding(coding: Record<string, unknown>, path: string, st: WalkStat
   if (problem !== undefined) {
     st.issues.push({
       code: 'INGEST_BAD_CODE',
-      path: `${path}.code`,
+      path: spell(node, 'code'),
       message: `${rule.vocabulary} code "${code}" ${problem}`,
     });
   }

@@ -31,6 +31,7 @@ export async function scanJson(
   let topCollecting = false;
   let topStart = 0;
   let topLine = 0;
+  let topOffset = 0;
   const top = new ByteCollector(maxRecordBytes);
 
   // Strings directly inside the top-level object: its keys and short values.
@@ -46,6 +47,7 @@ export async function scanJson(
   let elemActive = false;
   let elemStart = 0;
   let elemLine = 0;
+  let elemOffset = 0;
   let entryIndex = 0;
   const elem = new ByteCollector(maxRecordBytes);
 
@@ -53,6 +55,8 @@ export async function scanJson(
   let garbageActive = false;
   let garbageStart = 0;
   let garbageLine = 0;
+  let garbageOffset = 0;
+  let base = 0;
   const garbage = new ByteCollector(maxRecordBytes);
 
   const queue: Parameters<RecordSink>[0][] = [];
@@ -66,7 +70,13 @@ export async function scanJson(
         if (b === LF) {
           garbage.add(chunk.subarray(garbageStart, i));
           const { bytes, tooLarge } = garbage.take();
-          queue.push({ line: garbageLine, bytes, kind: 'garbage', ...(tooLarge ? { tooLarge } : {}) });
+          queue.push({
+            line: garbageLine,
+            offset: garbageOffset,
+            bytes,
+            kind: 'garbage',
+            ...(tooLarge ? { tooLarge } : {}),
+          });
           garbageActive = false;
           line++;
         }
@@ -114,6 +124,7 @@ export async function scanJson(
             garbageActive = true;
             garbageStart = i;
             garbageLine = line;
+            garbageOffset = base + i;
             break;
           }
           inString = true;
@@ -142,6 +153,7 @@ export async function scanJson(
             topCollecting = true;
             topStart = i;
             topLine = line;
+            topOffset = base + i;
             resourceType = undefined;
             currentKey = undefined;
             pendingString = undefined;
@@ -155,6 +167,7 @@ export async function scanJson(
             elemActive = true;
             elemStart = i;
             elemLine = line;
+            elemOffset = base + i;
           }
           depth++;
           break;
@@ -164,6 +177,7 @@ export async function scanJson(
             garbageActive = true;
             garbageStart = i;
             garbageLine = line;
+            garbageOffset = base + i;
             break;
           }
           if (depth === 1 && pendingString !== undefined && currentKey === 'resourceType') {
@@ -180,6 +194,7 @@ export async function scanJson(
             const { bytes, tooLarge } = elem.take();
             queue.push({
               line: elemLine,
+              offset: elemOffset,
               entry: entryIndex++,
               bytes,
               kind: 'entry',
@@ -192,7 +207,13 @@ export async function scanJson(
             if (topCollecting) {
               top.add(chunk.subarray(topStart, i + 1));
               const { bytes, tooLarge } = top.take();
-              queue.push({ line: topLine, bytes, kind: 'value', ...(tooLarge ? { tooLarge } : {}) });
+              queue.push({
+                line: topLine,
+                offset: topOffset,
+                bytes,
+                kind: 'value',
+                ...(tooLarge ? { tooLarge } : {}),
+              });
             }
             topCollecting = false;
           }
@@ -202,6 +223,7 @@ export async function scanJson(
             garbageActive = true;
             garbageStart = i;
             garbageLine = line;
+            garbageOffset = base + i;
           }
       }
       if (queue.length > 0) {
@@ -212,21 +234,27 @@ export async function scanJson(
         queue.length = 0;
       }
     }
+    for (const rec of queue) {
+      const done = sink(rec);
+      if (done) await done;
+    }
+    queue.length = 0;
+    base += n;
     // Carry the open slices over to the next chunk.
     if (garbageActive) {
-      garbage.add(chunk.subarray(garbageStart));
+      garbage.add(chunk.subarray(garbageStart), true);
       garbageStart = 0;
     }
     if (capturing) {
-      capParts.push(chunk.subarray(capStart));
+      capParts.push(Buffer.from(chunk.subarray(capStart)));
       capStart = 0;
     }
     if (elemActive) {
-      elem.add(chunk.subarray(elemStart));
+      elem.add(chunk.subarray(elemStart), true);
       elemStart = 0;
     }
     if (topActive && topCollecting) {
-      top.add(chunk.subarray(topStart));
+      top.add(chunk.subarray(topStart), true);
       topStart = 0;
     }
   }
@@ -234,12 +262,19 @@ export async function scanJson(
   const finish: Parameters<RecordSink>[0][] = [];
   if (garbageActive) {
     const { bytes, tooLarge } = garbage.take();
-    finish.push({ line: garbageLine, bytes, kind: 'garbage', ...(tooLarge ? { tooLarge } : {}) });
+    finish.push({
+      line: garbageLine,
+      offset: garbageOffset,
+      bytes,
+      kind: 'garbage',
+      ...(tooLarge ? { tooLarge } : {}),
+    });
   }
   if (elemActive) {
     const { bytes, tooLarge } = elem.take();
     finish.push({
       line: elemLine,
+      offset: elemOffset,
       entry: entryIndex,
       bytes,
       kind: 'truncated',
@@ -250,6 +285,7 @@ export async function scanJson(
     const { bytes, tooLarge } = top.take();
     finish.push({
       line: topLine,
+      offset: topOffset,
       bytes,
       kind: 'truncated',
       ...(resourceType !== undefined ? { resourceType } : {}),

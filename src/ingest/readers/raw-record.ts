@@ -6,8 +6,10 @@
  */
 
 export interface RawRecord {
-  /** 1-based line of the file where the record starts. */
+  /** 1-based line of the file where the record starts (0 when not counted). */
   readonly line: number;
+  /** Byte offset of the record in the (decompressed) file: identifies it across passes. */
+  readonly offset: number;
   /** 0-based index of the entry in its Bundle, for Bundle entries. */
   readonly entry?: number;
   /** The original bytes; only the first bytes when `tooLarge`. */
@@ -27,7 +29,10 @@ export interface RawRecord {
 /** Receives records one at a time; a returned promise is awaited before the next record. */
 export type RecordSink = (record: RawRecord) => void | Promise<void>;
 
-/** Collects byte slices up to a limit, remembering whether the limit was passed. */
+/**
+ * Collects byte slices up to a limit, remembering whether the limit was passed. Readers reuse their
+ * read buffer, so a slice kept past the current chunk must be added with `copy`.
+ */
 export class ByteCollector {
   private parts: Buffer[] = [];
   private size = 0;
@@ -43,16 +48,16 @@ export class ByteCollector {
     return this.overflow;
   }
 
-  add(part: Buffer): void {
+  add(part: Buffer, copy = false): void {
     if (part.length === 0) return;
     if (this.overflow) return;
     if (this.size + part.length > this.limit) {
-      this.parts.push(part.subarray(0, this.limit - this.size));
+      this.parts.push(Buffer.from(part.subarray(0, this.limit - this.size)));
       this.size = this.limit;
       this.overflow = true;
       return;
     }
-    this.parts.push(part);
+    this.parts.push(copy ? Buffer.from(part) : part);
     this.size += part.length;
   }
 
