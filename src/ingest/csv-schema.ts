@@ -32,7 +32,7 @@ import { ANALYTIC_TABLES } from './tables.js';
 export interface CsvColumn {
   readonly name: string;
   readonly type: CsvType;
-  /** The column names or numbers a person (names, addresses, phone, identifiers): never kept as is. */
+  /** The column identifies a person (name, address, phone, an identifier): a profile may not keep it as is. */
   readonly identifying: boolean;
   readonly required: boolean;
   /** Vocabulary whose format the values must have (ICD10, LOINC, ATC, CIP13, CCAM, UCD, SNOMED). */

@@ -53,7 +53,8 @@ const FHIR_TYPE = c('fhir_resource_type', 'VARCHAR', 'FHIR resource type the row
 export const ANALYTIC_TABLES: readonly TableSpec[] = [
   {
     name: 'person',
-    description: 'One row per accepted Patient (FHIR Patient).',
+    description:
+      'One row per person: the first accepted Patient of each person pseudonym (two sources may both send the same person).',
     columns: [
       PERSON_ID,
       c('gender_concept_id', 'INTEGER', 'OMOP gender: 8507 male, 8532 female, 0 other or unknown.'),
@@ -71,7 +72,7 @@ export const ANALYTIC_TABLES: readonly TableSpec[] = [
   },
   {
     name: 'death',
-    description: 'One row per Patient known to be deceased (Patient.deceased[x]).',
+    description: 'One row per person known to be deceased (Patient.deceased[x]).',
     columns: [
       PERSON_ID,
       c(
