@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { CoreErrors, isHdhError, toHdhError } from '../core/index.js';
+import { CoreErrors, toHdhError } from '../core/index.js';
 import { codeSystemRules, type CodeSystemIndex, type CodeSystemRule } from './code-systems.js';
 import { CsvTablePlan } from './csv-rows.js';
 import { schemaForCsv, type CsvSchema } from './csv-schema.js';
@@ -185,13 +185,6 @@ type PersonKey = { readonly nir: string } | { readonly local: true } | { readonl
 function sniffType(bytes: Buffer): string {
   const m = /"resourceType"\s*:\s*"([A-Za-z]{1,64})"/.exec(bytes.subarray(0, 4096).toString('utf8'));
   return m ? m[1]! : UNKNOWN;
-}
-
-function toAbort(err: unknown): unknown {
-  if (err instanceof Error && err.name === 'AbortError') {
-    return CoreErrors.OPERATION_ABORTED('the ingest was cancelled', { cause: err });
-  }
-  return err;
 }
 
 /** One ingest: state shared by both passes. */
@@ -632,7 +625,7 @@ class IngestRun {
   /** Pass 2 over one CSV data row. */
   ingestCsvRow(row: CsvRow, plan: CsvTablePlan, origin: RecordOrigin): void | Promise<void> {
     const type = `csv:${plan.schema.name}`;
-    const content = Buffer.from(row.raw, 'utf8');
+    const content = (): Buffer => Buffer.from(row.raw, 'utf8');
     if (row.tooLarge) {
       return this.quarantine(
         type,
@@ -644,7 +637,7 @@ class IngestRun {
           },
         ],
         origin,
-        content,
+        content(),
         true,
       );
     }
@@ -653,13 +646,17 @@ class IngestRun {
         type,
         [{ code: 'INGEST_CSV_BAD_ROW', path: '(row)', message: 'the file ends inside a quoted field' }],
         origin,
-        content,
+        content(),
       );
     }
     const issues = plan.check(row.fields, row.line);
-    if (issues.length > 0) return this.quarantine(type, issues, origin, content);
-    const identity = plan.personIdentity(row.fields);
+    if (issues.length > 0) return this.quarantine(type, issues, origin, content());
     const scope = plan.schema.person.check === 'nir' ? 'nir' : 'local';
+    // A NIR names the person everywhere; any other identifier only within its source.
+    const identity =
+      scope === 'nir'
+        ? plan.personIdentity(row.fields)
+        : `${this.source}\u0000csv\u0000${plan.personIdentity(row.fields)}`;
     const write = (person: string): void => {
       this.writer.append(
         plan.schema.name,
@@ -862,7 +859,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     finished = true;
     return result(options, run, tables, inputs);
   } catch (err) {
-    throw toAbort(err);
+    throw toHdhError(err);
   } finally {
     if (!finished) await writer.close().catch(() => undefined);
   }
@@ -949,7 +946,7 @@ export async function reingestRecord(options: ReingestOptions): Promise<IngestRe
       { path: label, kind: origin.format === 'csv' ? 'csv' : 'json', sha256: digest, bytes: content.length },
     ]);
   } catch (err) {
-    throw isHdhError(err) ? err : toHdhError(toAbort(err));
+    throw toHdhError(err);
   } finally {
     if (!finished) await writer.close().catch(() => undefined);
   }
