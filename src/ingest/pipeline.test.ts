@@ -274,6 +274,19 @@ describe('runIngest on a synthetic population', () => {
     ]);
   });
 
+  it('keeps only what the profile names (allow-list): unknown and free-text fields are gone', async () => {
+    const docs = await readParquetRows(
+      table(resultA, 'fhir_other'),
+      "SELECT resource, person_id FROM t WHERE resource_type = 'DocumentReference'",
+    );
+    expect(docs).toHaveLength(12 + 4);
+    for (const row of docs) {
+      const resource = JSON.parse(String(row['resource'])) as Record<string, unknown>;
+      expect(Object.keys(resource).sort()).toEqual(['id', 'resourceType', 'status', 'subject', 'type']);
+      expect(resource['subject']).toEqual({ reference: `Patient/${String(row['person_id'])}` });
+    }
+  });
+
   it('gives the same pseudonyms under the same key, and unrelated ones under another key', async () => {
     const ids = async (r: IngestResult, name: string, column: string): Promise<string[]> =>
       (await readParquetRows(table(r, name), `SELECT ${column} AS id FROM t ORDER BY 1`)).map((row) =>
