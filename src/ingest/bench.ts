@@ -42,13 +42,18 @@ export async function measureJsonCeiling(inputs: readonly string[]): Promise<Thr
   let bytes = 0;
   for (const file of files) {
     const opened = openInput(file, { digest: false });
-    if (file.kind === 'ndjson') await readNdjson(opened.chunks, sink, 64 * 1024 * 1024);
-    else await scanJson(opened.chunks, sink, 64 * 1024 * 1024);
+    if (file.kind === 'ndjson') {
+      await readNdjson(opened.chunks, sink, 64 * 1024 * 1024);
+    } else {
+      await scanJson(opened.chunks, sink, 64 * 1024 * 1024);
+    }
     bytes += opened.bytesRead();
   }
   const ms = performance.now() - start;
   // `out` keeps the optimiser from dropping the work.
-  if (out < 0) throw new RangeError('impossible');
+  if (out < 0) {
+    throw new RangeError('impossible');
+  }
   return measure(bytes, records, ms);
 }
 

@@ -53,7 +53,9 @@ describe('code system checks', () => {
   });
 
   it('checks the shapes of ATC, CCAM and ICD-10 codes', () => {
-    for (const atc of ['A', 'A10', 'A10B', 'A10BA', 'A10BA02']) expect(check('ATC', atc)).toBeUndefined();
+    for (const atc of ['A', 'A10', 'A10B', 'A10BA', 'A10BA02']) {
+      expect(check('ATC', atc)).toBeUndefined();
+    }
     expect(check('ATC', 'A10BA2')).toBeDefined();
     expect(check('CCAM', 'DEQP003')).toBeUndefined();
     expect(check('CCAM', 'DEQP03')).toBeDefined();

@@ -25,7 +25,9 @@ export function mod10CheckDigit(digits: string): number {
     let d = digits.charCodeAt(i) - 48;
     if (pos % 2 === 1) {
       d *= 2;
-      if (d > 9) d -= 9;
+      if (d > 9) {
+        d -= 9;
+      }
     }
     sum += d;
   }
@@ -35,7 +37,9 @@ export function mod10CheckDigit(digits: string): number {
 /** EAN-13 check digit of the first 12 digits (CIP13 and UCD13 are EAN-13 codes). */
 export function ean13CheckDigit(first12: string): number {
   let sum = 0;
-  for (let i = 0; i < 12; i++) sum += (first12.charCodeAt(i) - 48) * (i % 2 === 0 ? 1 : 3);
+  for (let i = 0; i < 12; i++) {
+    sum += (first12.charCodeAt(i) - 48) * (i % 2 === 0 ? 1 : 3);
+  }
   return (10 - (sum % 10)) % 10;
 }
 
@@ -80,7 +84,9 @@ const SNOMED = /^\d{6,18}$/;
 
 function checkEan13(what: string, prefix: string | undefined) {
   return (code: string): string | undefined => {
-    if (!/^\d{13}$/.test(code)) return `is not a ${what} (13 digits)`;
+    if (!/^\d{13}$/.test(code)) {
+      return `is not a ${what} (13 digits)`;
+    }
     if (prefix !== undefined && !code.startsWith(prefix)) {
       return `is not a ${what} (French codes start with ${prefix})`;
     }
@@ -110,9 +116,13 @@ export const DEFAULT_CODE_SYSTEMS: readonly CodeSystemRule[] = [
     vocabulary: 'LOINC',
     systems: ['http://loinc.org', 'urn:oid:2.16.840.1.113883.6.1'],
     check: (code) => {
-      if (LOINC_PART.test(code)) return undefined;
+      if (LOINC_PART.test(code)) {
+        return undefined;
+      }
       const m = LOINC.exec(code);
-      if (!m) return 'is not a LOINC code (digits, dash, check digit)';
+      if (!m) {
+        return 'is not a LOINC code (digits, dash, check digit)';
+      }
       return mod10CheckDigit(m[1]!) === Number(m[2]) ? undefined : 'has a wrong LOINC check digit (mod 10)';
     },
   },
@@ -154,7 +164,9 @@ export const SNOMED_CT_RULE: CodeSystemRule = {
   vocabulary: 'SNOMED',
   systems: ['http://snomed.info/sct'],
   check: (code) => {
-    if (!SNOMED.test(code)) return 'is not a SNOMED CT identifier (6 to 18 digits)';
+    if (!SNOMED.test(code)) {
+      return 'is not a SNOMED CT identifier (6 to 18 digits)';
+    }
     return verhoeffValid(code) ? undefined : 'has a wrong SNOMED CT check digit (Verhoeff)';
   },
 };
@@ -187,7 +199,11 @@ export function codeSystemRules(
     ...(options.snomedVerhoeff ? [SNOMED_CT_RULE] : []),
     ...(options.extra ?? []),
   ];
-  for (const rule of rules) for (const system of rule.systems) bySystem.set(system, rule);
+  for (const rule of rules) {
+    for (const system of rule.systems) {
+      bySystem.set(system, rule);
+    }
+  }
   return {
     rule: (system) => bySystem.get(system),
     vocabulary: (system) => bySystem.get(system)?.vocabulary ?? LABEL_ONLY[system] ?? system,

@@ -29,20 +29,36 @@ interface ColumnPlan {
 }
 
 function ruleMatches(rule: ProfileRule, schema: CsvSchema, column: CsvColumn): boolean {
-  if (rule.column === undefined) return false;
+  if (rule.column === undefined) {
+    return false;
+  }
   const target = rule.column.includes('.') ? `${schema.name}.${column.name}` : column.name;
-  if (!globToRegExp(rule.column).test(target)) return false;
+  if (!globToRegExp(rule.column).test(target)) {
+    return false;
+  }
   const when = rule.when;
-  if (when === undefined) return true;
-  if (when.type && !when.type.includes(column.type)) return false;
-  if (when.role && (column.role === undefined || !when.role.includes(column.role))) return false;
-  if (when.identifying !== undefined && when.identifying !== column.identifying) return false;
-  if (when.coded !== undefined && when.coded !== (column.code !== undefined)) return false;
+  if (when === undefined) {
+    return true;
+  }
+  if (when.type && !when.type.includes(column.type)) {
+    return false;
+  }
+  if (when.role && (column.role === undefined || !when.role.includes(column.role))) {
+    return false;
+  }
+  if (when.identifying !== undefined && when.identifying !== column.identifying) {
+    return false;
+  }
+  if (when.coded !== undefined && when.coded !== (column.code !== undefined)) {
+    return false;
+  }
   return true;
 }
 
 function outputType(rule: ProfileRule | undefined, column: CsvColumn): ColumnType | undefined {
-  if (rule === undefined) return undefined;
+  if (rule === undefined) {
+    return undefined;
+  }
   switch (rule.method) {
     case 'redact':
       return undefined;
@@ -130,7 +146,9 @@ export class CsvTablePlan {
       },
     ];
     for (const p of plans) {
-      if (p.outType === undefined) continue;
+      if (p.outType === undefined) {
+        continue;
+      }
       columns.push({
         name: p.column.name,
         type: p.outType,
@@ -157,7 +175,9 @@ export class CsvTablePlan {
 
   private parse(column: CsvColumn, raw: string): { value: Value | null; problem?: string } {
     const text = raw.trim();
-    if (text === '') return { value: null };
+    if (text === '') {
+      return { value: null };
+    }
     switch (column.type) {
       case 'string':
         return { value: text };
@@ -174,13 +194,19 @@ export class CsvTablePlan {
       }
       case 'boolean': {
         const t = text.toLowerCase();
-        if (['true', '1', 'yes', 'oui', 'o', 'y'].includes(t)) return { value: true };
-        if (['false', '0', 'no', 'non', 'n'].includes(t)) return { value: false };
+        if (['true', '1', 'yes', 'oui', 'o', 'y'].includes(t)) {
+          return { value: true };
+        }
+        if (['false', '0', 'no', 'non', 'n'].includes(t)) {
+          return { value: false };
+        }
         return { value: null, problem: `"${text}" is not a boolean` };
       }
       case 'date': {
         const m = DATE_FORMATS[this.schema.dateFormat].exec(text);
-        if (!m) return { value: null, problem: `"${text}" is not a date ${this.schema.dateFormat}` };
+        if (!m) {
+          return { value: null, problem: `"${text}" is not a date ${this.schema.dateFormat}` };
+        }
         const iso =
           this.schema.dateFormat === 'DD/MM/YYYY' ? `${m[3]}-${m[2]}-${m[1]}` : `${m[1]}-${m[2]}-${m[3]}`;
         const month = Number(iso.slice(5, 7));
@@ -255,7 +281,9 @@ export class CsvTablePlan {
   transform(fields: readonly string[], person: string, keys: PseudonymKeys, maxDays: number): Cell[] {
     const cells: Cell[] = [person];
     for (const p of this.plans) {
-      if (p.outType === undefined) continue;
+      if (p.outType === undefined) {
+        continue;
+      }
       const { value } = this.parse(p.column, fields[p.index]!);
       cells.push(value === null ? null : this.apply(p, value, person, keys, maxDays));
     }
@@ -272,7 +300,9 @@ export class CsvTablePlan {
       case 'pseudonym':
         return rule.params.of === 'person' ? person : keys.token('value', String(value));
       case 'dateShift': {
-        if (typeof value !== 'string') return null;
+        if (typeof value !== 'string') {
+          return null;
+        }
         const shifted = shiftDate(value, keys.dateShiftDays(person, maxDays));
         return shifted === undefined ? null : shifted.replace('T', ' ');
       }

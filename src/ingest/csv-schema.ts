@@ -83,28 +83,38 @@ export function parseCsvSchema(
     'columns',
   ];
   for (const key of Object.keys(doc)) {
-    if (!known.includes(key)) bad(key, `unknown field (expected one of ${known.join(', ')})`);
+    if (!known.includes(key)) {
+      bad(key, `unknown field (expected one of ${known.join(', ')})`);
+    }
   }
 
   const name = doc['name'];
   if (typeof name !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(name)) {
     bad('name', 'is required: lower-case letters, digits and _ (a table name)');
-  } else if (RESERVED.has(name)) bad('name', `"${name}" is the name of a built-in table`);
+  } else if (RESERVED.has(name)) {
+    bad('name', `"${name}" is the name of a built-in table`);
+  }
   const rawVersion = doc['version'] ?? '1';
   const version = typeof rawVersion === 'string' || typeof rawVersion === 'number' ? String(rawVersion) : '';
-  if (version === '') bad('version', 'must be a string or a number');
+  if (version === '') {
+    bad('version', 'must be a string or a number');
+  }
   const delimiter = doc['delimiter'] ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"') {
     bad('delimiter', 'must be one character other than "');
   }
   const header = doc['header'] ?? true;
-  if (typeof header !== 'boolean') bad('header', 'must be true or false');
+  if (typeof header !== 'boolean') {
+    bad('header', 'must be true or false');
+  }
   const dateFormat = doc['dateFormat'] ?? 'YYYY-MM-DD';
   if (dateFormat !== 'YYYY-MM-DD' && dateFormat !== 'DD/MM/YYYY' && dateFormat !== 'YYYYMMDD') {
     bad('dateFormat', 'must be YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD');
   }
   const decimalSeparator = doc['decimalSeparator'] ?? '.';
-  if (decimalSeparator !== '.' && decimalSeparator !== ',') bad('decimalSeparator', 'must be "." or ","');
+  if (decimalSeparator !== '.' && decimalSeparator !== ',') {
+    bad('decimalSeparator', 'must be "." or ","');
+  }
   const filesRaw = doc['files'] ?? [];
   const files = Array.isArray(filesRaw) ? filesRaw : [filesRaw];
   if (!files.every((f) => typeof f === 'string' && f.length > 0)) {
@@ -113,8 +123,9 @@ export function parseCsvSchema(
 
   const columns: CsvColumn[] = [];
   const rawColumns = doc['columns'];
-  if (!Array.isArray(rawColumns) || rawColumns.length === 0) bad('columns', 'is required, a non-empty list');
-  else {
+  if (!Array.isArray(rawColumns) || rawColumns.length === 0) {
+    bad('columns', 'is required, a non-empty list');
+  } else {
     const seen = new Set<string>();
     rawColumns.forEach((raw: unknown, i) => {
       const field = `columns[${i}]`;
@@ -123,7 +134,11 @@ export function parseCsvSchema(
         return;
       }
       const allowed = ['name', 'type', 'identifying', 'required', 'code', 'role', 'description'];
-      for (const key of Object.keys(raw)) if (!allowed.includes(key)) bad(`${field}.${key}`, 'unknown field');
+      for (const key of Object.keys(raw)) {
+        if (!allowed.includes(key)) {
+          bad(`${field}.${key}`, 'unknown field');
+        }
+      }
       const col = raw['name'];
       if (typeof col !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(col)) {
         bad(`${field}.name`, 'is required: letters, digits, _');
@@ -179,13 +194,19 @@ export function parseCsvSchema(
   if (!isObject(person)) {
     bad('person', 'is required: { column: <the column identifying the person>, check: nir | none }');
   } else {
-    if (typeof person['column'] !== 'string') bad('person.column', 'is required');
-    else if (!columns.some((c) => c.name === person['column'])) {
+    if (typeof person['column'] !== 'string') {
+      bad('person.column', 'is required');
+    } else if (!columns.some((c) => c.name === person['column'])) {
       bad('person.column', `"${person['column']}" is not a declared column`);
-    } else personColumn = person['column'];
+    } else {
+      personColumn = person['column'];
+    }
     const c = person['check'] ?? 'nir';
-    if (c !== 'nir' && c !== 'none') bad('person.check', 'must be "nir" or "none"');
-    else check = c;
+    if (c !== 'nir' && c !== 'none') {
+      bad('person.check', 'must be "nir" or "none"');
+    } else {
+      check = c;
+    }
   }
 
   if (problems.length > 0) {
@@ -254,10 +275,14 @@ export async function schemaForCsv(
       (s) => s.isFile(),
       () => false,
     );
-    if (exists) return loadCsvSchema(sidecar, extraCodes);
+    if (exists) {
+      return loadCsvSchema(sidecar, extraCodes);
+    }
   }
   const match = schemas.find((s) => s.files.some((p) => globToRegExp(p).test(name)));
-  if (match) return match;
+  if (match) {
+    return match;
+  }
   throw IngestErrors.INGEST_INPUT_UNSUPPORTED(
     `CSV file ${file} has no schema: put ${stem}.schema.yaml next to it, or give a schema whose files match ${name}`,
   );

@@ -120,7 +120,9 @@ describe('applying a profile to a resource', () => {
     const value = (p: string): number => (d.apply(obs, ctx(p))['valueQuantity'] as { value: number }).value;
     expect(value('a')).toBe(value('a'));
     const values = ['a', 'b', 'c', 'd', 'e'].map(value);
-    for (const v of values) expect(Math.abs(v - 80)).toBeLessThanOrEqual(8);
+    for (const v of values) {
+      expect(Math.abs(v - 80)).toBeLessThanOrEqual(8);
+    }
     expect(new Set(values).size).toBeGreaterThan(1);
   });
 
@@ -167,7 +169,9 @@ describe('the fast path (one walk over the merged rule tree)', () => {
     const dir = dirname(createRequire(import.meta.url).resolve('hl7.fhir.r4.examples/package.json'));
     let compared = 0;
     for (const file of readdirSync(dir)) {
-      if (!file.endsWith('.json') || file === 'package.json') continue;
+      if (!file.endsWith('.json') || file === 'package.json') {
+        continue;
+      }
       const doc = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as Record<string, unknown>;
       const resources =
         doc['resourceType'] === 'Bundle'
@@ -176,7 +180,9 @@ describe('the fast path (one walk over the merged rule tree)', () => {
             )
           : [doc];
       for (const r of resources) {
-        if (typeof r['resourceType'] !== 'string') continue;
+        if (typeof r['resourceType'] !== 'string') {
+          continue;
+        }
         expect(d.apply(r, ctx()), file).toEqual(d.applyWithClaims(r, r['resourceType'], ctx()));
         compared++;
       }

@@ -79,7 +79,9 @@ function insert(node: TrieNode, steps: readonly PlanStep[], rule: number): void 
       edge = { where: step.where, node: { rule: NONE, children: new Map(), list: [] } };
       edges.push(edge);
     }
-    if (step.terminal && rule < edge.node.rule) edge.node.rule = rule;
+    if (step.terminal && rule < edge.node.rule) {
+      edge.node.rule = rule;
+    }
     insert(edge.node, step.next, rule);
   }
 }
@@ -99,7 +101,11 @@ function mergeNodes(nodes: readonly TrieNode[]): TrieNode {
 /** Fills the iteration lists of a finished tree. */
 function seal(node: TrieNode): void {
   node.list = [...node.children].map(([key, edges]) => ({ key, edges }));
-  for (const edges of node.children.values()) for (const e of edges) seal(e.node);
+  for (const edges of node.children.values()) {
+    for (const e of edges) {
+      seal(e.node);
+    }
+  }
 }
 
 /** The profile's FHIR rules, compiled once, applicable rules cached per resource type. */
@@ -140,12 +146,15 @@ export class FhirDeidentifier {
     let trie = this.tries.get(type);
     if (trie === undefined) {
       const rules = this.rulesFor(type);
-      if (rules.some((r) => r.selector.plan === undefined)) trie = null;
-      else {
+      if (rules.some((r) => r.selector.plan === undefined)) {
+        trie = null;
+      } else {
         trie = { rule: NONE, children: new Map(), list: [] };
         for (const r of rules) {
           const plan = r.selector.plan!(type);
-          if (plan.root && r.index < trie.rule) trie.rule = r.index;
+          if (plan.root && r.index < trie.rule) {
+            trie.rule = r.index;
+          }
           insert(trie, plan.steps, r.index);
         }
         seal(trie);
@@ -168,8 +177,12 @@ export class FhirDeidentifier {
 
   /** The rule tree's node for one value under `key`, given the value (for `where` branches). */
   private nodeFor(edges: TrieEdge[] | undefined, value: unknown): TrieNode {
-    if (edges === undefined) return EMPTY;
-    if (edges.length === 1 && edges[0]!.where === undefined) return edges[0]!.node;
+    if (edges === undefined) {
+      return EMPTY;
+    }
+    if (edges.length === 1 && edges[0]!.where === undefined) {
+      return edges[0]!.node;
+    }
     let sig = '';
     const hits: TrieNode[] = [];
     for (let i = 0; i < edges.length; i++) {
@@ -179,7 +192,9 @@ export class FhirDeidentifier {
         sig += `${i},`;
       }
     }
-    if (hits.length <= 1) return hits[0] ?? EMPTY;
+    if (hits.length <= 1) {
+      return hits[0] ?? EMPTY;
+    }
     let cache = this.merged.get(edges);
     if (cache === undefined) {
       cache = new Map();
@@ -201,12 +216,16 @@ export class FhirDeidentifier {
     parentIsRoot: boolean,
     ctx: DeidContext,
   ): unknown {
-    if (value === null || value === undefined) return undefined;
+    if (value === null || value === undefined) {
+      return undefined;
+    }
     if (Array.isArray(value)) {
       let out: unknown[] | undefined;
       for (const item of value) {
         const r = this.walkOne(item, key, this.nodeFor(edges, item), inherited, false, ctx);
-        if (r !== undefined) (out ??= []).push(r);
+        if (r !== undefined) {
+          (out ??= []).push(r);
+        }
       }
       return out;
     }
@@ -221,12 +240,16 @@ export class FhirDeidentifier {
     parentIsRoot: boolean,
     ctx: DeidContext,
   ): unknown {
-    if (value === null || value === undefined) return undefined;
+    if (value === null || value === undefined) {
+      return undefined;
+    }
     const rule = node.rule < inherited ? node.rule : inherited;
     if (typeof value !== 'object') {
       return rule === NONE ? undefined : this.leaf(rule, value, key, parentIsRoot, ctx);
     }
-    if (Array.isArray(value)) return this.walkValue(value, key, undefined, rule, false, ctx);
+    if (Array.isArray(value)) {
+      return this.walkValue(value, key, undefined, rule, false, ctx);
+    }
     return this.walkObject(value as Record<string, unknown>, node, rule, false, ctx);
   }
 
@@ -239,7 +262,9 @@ export class FhirDeidentifier {
   ): Record<string, unknown> | undefined {
     const rule = node.rule < inherited ? node.rule : inherited;
     const method = rule === NONE ? undefined : this.profile.rules[rule]!.method;
-    if (method === 'substitute') return this.profile.rules[rule]!.params.value as Record<string, unknown>;
+    if (method === 'substitute') {
+      return this.profile.rules[rule]!.params.value as Record<string, unknown>;
+    }
     let out: Record<string, unknown> | undefined;
     if (method === undefined || method === 'redact') {
       // Nothing governs this object: only keys a rule names can give anything.
@@ -248,17 +273,25 @@ export class FhirDeidentifier {
         for (let i = 0; i < list.length; i++) {
           const { key, edges } = list[i]!;
           const v = obj[key];
-          if (v === undefined || (isRoot && key === 'resourceType')) continue;
+          if (v === undefined || (isRoot && key === 'resourceType')) {
+            continue;
+          }
           const r = this.walkValue(v, key, edges, rule, isRoot, ctx);
-          if (r !== undefined) (out ??= {})[key] = r;
+          if (r !== undefined) {
+            (out ??= {})[key] = r;
+          }
         }
       } else {
         // Many rules name keys here (a resource root): look the object's few keys up in the tree instead.
         for (const key in obj) {
           const edges = node.children.get(key);
-          if (edges === undefined || (isRoot && key === 'resourceType')) continue;
+          if (edges === undefined || (isRoot && key === 'resourceType')) {
+            continue;
+          }
           const r = this.walkValue(obj[key], key, edges, rule, isRoot, ctx);
-          if (r !== undefined) (out ??= {})[key] = r;
+          if (r !== undefined) {
+            (out ??= {})[key] = r;
+          }
         }
       }
       return out;
@@ -267,9 +300,13 @@ export class FhirDeidentifier {
       return this.keepObject(obj, isRoot, { claims: NO_CLAIMS, ctx });
     }
     for (const key in obj) {
-      if (isRoot && key === 'resourceType') continue;
+      if (isRoot && key === 'resourceType') {
+        continue;
+      }
       const r = this.walkValue(obj[key], key, node.children.get(key), rule, isRoot, ctx);
-      if (r !== undefined) (out ??= {})[key] = r;
+      if (r !== undefined) {
+        (out ??= {})[key] = r;
+      }
     }
     return out;
   }
@@ -284,7 +321,9 @@ export class FhirDeidentifier {
     ctx: DeidContext,
   ): Record<string, unknown> {
     const claims = new Claims();
-    for (const r of this.rulesFor(type)) r.selector.select(resource, claims, r.index);
+    for (const r of this.rulesFor(type)) {
+      r.selector.select(resource, claims, r.index);
+    }
     const st: EmitState = { claims, ctx };
     const inherited = claims.rootRule >= 0 ? claims.rootRule : undefined;
     const body = this.emitObject(resource, inherited, true, st);
@@ -303,15 +342,23 @@ export class FhirDeidentifier {
   ): Record<string, unknown> | undefined {
     const method = this.method(inherited);
     const below = st.claims.below.has(obj);
-    if ((method === undefined || method === 'redact') && !below) return undefined;
-    if (method === 'keep' && !below) return this.keepObject(obj, isRoot, st);
+    if ((method === undefined || method === 'redact') && !below) {
+      return undefined;
+    }
+    if (method === 'keep' && !below) {
+      return this.keepObject(obj, isRoot, st);
+    }
     const own = st.claims.decisions.get(obj);
     let out: Record<string, unknown> | undefined;
     for (const key in obj) {
-      if (isRoot && key === 'resourceType') continue;
+      if (isRoot && key === 'resourceType') {
+        continue;
+      }
       const rule = own?.get(key) ?? inherited;
       const value = this.emitValue(obj[key], key, rule, isRoot, st);
-      if (value !== undefined) (out ??= {})[key] = value;
+      if (value !== undefined) {
+        (out ??= {})[key] = value;
+      }
     }
     return out;
   }
@@ -323,27 +370,41 @@ export class FhirDeidentifier {
     parentIsRoot: boolean,
     st: EmitState,
   ): unknown {
-    if (value === null || value === undefined) return undefined;
+    if (value === null || value === undefined) {
+      return undefined;
+    }
     const method = this.method(rule);
-    if (method === 'substitute') return this.profile.rules[rule!]!.params.value;
+    if (method === 'substitute') {
+      return this.profile.rules[rule!]!.params.value;
+    }
     if (Array.isArray(value)) {
-      if ((method === undefined || method === 'redact') && !st.claims.below.has(value)) return undefined;
+      if ((method === undefined || method === 'redact') && !st.claims.below.has(value)) {
+        return undefined;
+      }
       const own = st.claims.decisions.get(value);
       const out: unknown[] = [];
       for (let i = 0; i < value.length; i++) {
         const item = this.emitValue(value[i], key, own?.get(i) ?? rule, false, st);
-        if (item !== undefined) out.push(item);
+        if (item !== undefined) {
+          out.push(item);
+        }
       }
       return out.length > 0 ? out : undefined;
     }
-    if (typeof value === 'object') return this.emitObject(value as Record<string, unknown>, rule, false, st);
-    if (rule === undefined) return undefined;
+    if (typeof value === 'object') {
+      return this.emitObject(value as Record<string, unknown>, rule, false, st);
+    }
+    if (rule === undefined) {
+      return undefined;
+    }
     return this.leaf(rule, value, key, parentIsRoot, st.ctx);
   }
 
   private leaf(rule: number, value: unknown, key: string, parentIsRoot: boolean, ctx: DeidContext): unknown {
     const r = this.profile.rules[rule]!;
-    if (parentIsRoot && key === 'id') return r.method === 'redact' ? undefined : ctx.outputId;
+    if (parentIsRoot && key === 'id') {
+      return r.method === 'redact' ? undefined : ctx.outputId;
+    }
     if (
       key === 'reference' &&
       typeof value === 'string' &&
@@ -357,7 +418,9 @@ export class FhirDeidentifier {
       case 'redact':
         return undefined;
       case 'pseudonym':
-        if (r.params.of === 'person') return ctx.person;
+        if (r.params.of === 'person') {
+          return ctx.person;
+        }
         return ctx.keys.token('value', String(value));
       case 'dateShift':
         return typeof value === 'string'
@@ -400,9 +463,13 @@ export class FhirDeidentifier {
     if (isRoot) {
       const out: Record<string, unknown> = {};
       for (const key in obj) {
-        if (key === 'resourceType') continue;
+        if (key === 'resourceType') {
+          continue;
+        }
         const kept = key === 'id' ? st.ctx.outputId : this.keepValue(obj[key], key, st);
-        if (kept !== undefined) out[key] = kept;
+        if (kept !== undefined) {
+          out[key] = kept;
+        }
       }
       return out;
     }
@@ -416,29 +483,43 @@ export class FhirDeidentifier {
         out = {};
         let j = 0;
         for (const before in obj) {
-          if (j++ === k) break;
+          if (j++ === k) {
+            break;
+          }
           out[before] = obj[before];
         }
       }
-      if (out !== undefined && kept !== undefined) out[key] = kept;
+      if (out !== undefined && kept !== undefined) {
+        out[key] = kept;
+      }
       k++;
     }
     return out ?? obj;
   }
 
   private keepValue(value: unknown, key: string, st: EmitState): unknown {
-    if (value === null || value === undefined) return undefined;
+    if (value === null || value === undefined) {
+      return undefined;
+    }
     if (Array.isArray(value)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
         const kept = this.keepValue(value[i], key, st);
-        if (kept !== value[i] && out === undefined) out = value.slice(0, i);
-        if (out !== undefined && kept !== undefined) out.push(kept);
+        if (kept !== value[i] && out === undefined) {
+          out = value.slice(0, i);
+        }
+        if (out !== undefined && kept !== undefined) {
+          out.push(kept);
+        }
       }
       return out ?? value;
     }
-    if (typeof value === 'object') return this.keepObject(value as Record<string, unknown>, false, st);
-    if (key === 'reference' && typeof value === 'string') return st.ctx.rewriteReference(value);
+    if (typeof value === 'object') {
+      return this.keepObject(value as Record<string, unknown>, false, st);
+    }
+    if (key === 'reference' && typeof value === 'string') {
+      return st.ctx.rewriteReference(value);
+    }
     return value;
   }
 }

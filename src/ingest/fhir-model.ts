@@ -45,7 +45,9 @@ export function isResourceType(name: string): boolean {
 /** The type and its ancestors: `Patient` → [Patient, DomainResource, Resource]. */
 export function typeAncestors(type: string): string[] {
   const out = [type];
-  for (let t = type2Parent[type]; t !== undefined; t = type2Parent[t]) out.push(t);
+  for (let t = type2Parent[type]; t !== undefined; t = type2Parent[t]) {
+    out.push(t);
+  }
   return out;
 }
 
@@ -58,7 +60,9 @@ function resolve(path: string): ElementInfo | undefined {
     defined = elsewhere[path]!;
     type = path2Type[defined];
   }
-  if (type === undefined) return undefined;
+  if (type === undefined) {
+    return undefined;
+  }
   const backbone = type === 'BackboneElement' || type === 'Element';
   return {
     path,
@@ -82,7 +86,9 @@ export function elementInfo(context: string, key: string): ElementInfo | undefin
     tables.set(context, table);
   }
   const hit = table.get(key);
-  if (hit !== undefined) return hit ?? undefined;
+  if (hit !== undefined) {
+    return hit ?? undefined;
+  }
   let info: ElementInfo | undefined;
   for (let c: string | undefined = context; c !== undefined && info === undefined; c = type2Parent[c]) {
     info = resolve(`${c}.${key}`);
@@ -100,12 +106,16 @@ const choiceCache = new Map<string, readonly string[] | null>();
 export function choiceKeys(context: string, name: string): readonly string[] | undefined {
   const cacheKey = `${context}.${name}`;
   const hit = choiceCache.get(cacheKey);
-  if (hit !== undefined) return hit ?? undefined;
+  if (hit !== undefined) {
+    return hit ?? undefined;
+  }
   let keys: string[] | undefined;
   for (let c: string | undefined = context; c !== undefined && keys === undefined; c = type2Parent[c]) {
     const path = `${c}.${name}`;
     const types = choiceTypePaths[path] ?? (elsewhere[path] ? choiceTypePaths[elsewhere[path]] : undefined);
-    if (types) keys = types.map((t) => name + t.charAt(0).toUpperCase() + t.slice(1));
+    if (types) {
+      keys = types.map((t) => name + t.charAt(0).toUpperCase() + t.slice(1));
+    }
   }
   choiceCache.set(cacheKey, keys ?? null);
   return keys;

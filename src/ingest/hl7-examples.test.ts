@@ -49,8 +49,12 @@ describe('the official HL7 FHIR R4 examples', () => {
   it('are mostly accepted, each quarantined one with a reason', () => {
     const { summary } = result;
     expect(summary.accepted / summary.read).toBeGreaterThan(0.99);
-    for (const type of IN_DEPTH_TYPES) expect(summary.byType[type]?.accepted ?? 0, type).toBeGreaterThan(0);
-    for (const r of quarantined) expect(r.message.length, r.code).toBeGreaterThan(10);
+    for (const type of IN_DEPTH_TYPES) {
+      expect(summary.byType[type]?.accepted ?? 0, type).toBeGreaterThan(0);
+    }
+    for (const r of quarantined) {
+      expect(r.message.length, r.code).toBeGreaterThan(10);
+    }
   });
 
   it('fill the analytic tables and keep every other accepted resource in fhir_other', async () => {

@@ -31,7 +31,9 @@ export function normalizeNir(value: string): string {
 /** The 2-digit key of a 13-character NIR body, or undefined when the body is malformed. */
 export function nirKey(body13: string): number | undefined {
   const body = normalizeNir(body13);
-  if (!/^[1-8]\d{4}(?:\d{2}|2A|2B)\d{6}$/.test(body)) return undefined;
+  if (!/^[1-8]\d{4}(?:\d{2}|2A|2B)\d{6}$/.test(body)) {
+    return undefined;
+  }
   const dep = body.slice(5, 7);
   const numeric =
     dep === '2A'
@@ -46,12 +48,16 @@ export function nirKey(body13: string): number | undefined {
 /** Why a NIR is invalid, or undefined when it is valid. */
 export function nirProblem(value: string): string | undefined {
   const nir = normalizeNir(value);
-  if (nir.length !== 15) return `has ${nir.length} characters instead of 15`;
+  if (nir.length !== 15) {
+    return `has ${nir.length} characters instead of 15`;
+  }
   if (!NIR_SHAPE.test(nir)) {
     return 'does not have the NIR layout (sex digit 1–8, 2A/2B for Corsica, digits elsewhere)';
   }
   const expected = nirKey(nir.slice(0, 13));
-  if (expected !== Number(nir.slice(13))) return 'has a wrong key (97 − N mod 97)';
+  if (expected !== Number(nir.slice(13))) {
+    return 'has a wrong key (97 − N mod 97)';
+  }
   return undefined;
 }
 
@@ -63,6 +69,8 @@ export function isValidNir(value: string): boolean {
 /** Appends the key to a 13-character body: handy for generating test identities. */
 export function withNirKey(body13: string): string {
   const key = nirKey(body13);
-  if (key === undefined) throw CoreErrors.INPUT_INVALID(`"${body13}" is not a 13-character NIR body`);
+  if (key === undefined) {
+    throw CoreErrors.INPUT_INVALID(`"${body13}" is not a 13-character NIR body`);
+  }
   return normalizeNir(body13) + String(key).padStart(2, '0');
 }

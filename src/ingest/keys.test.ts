@@ -37,7 +37,9 @@ describe('pseudonym keys', () => {
     const hmac = localHmac('one');
     const keys = await PseudonymKeys.create(hmac, 'pseudonym', 10);
     const before = hmac.calls;
-    for (let i = 0; i < 5; i++) await keys.person('185057512345673', 'nir');
+    for (let i = 0; i < 5; i++) {
+      await keys.person('185057512345673', 'nir');
+    }
     expect(hmac.calls - before).toBe(1);
     expect(keys.cachedPerson('185057512345673', 'nir')).toBe(await keys.person('185057512345673', 'nir'));
   });
@@ -45,7 +47,9 @@ describe('pseudonym keys', () => {
   it('shift dates by a non-zero offset within the range, the same for a person', async () => {
     const keys = await PseudonymKeys.create(localHmac('one'), 'pseudonym');
     const offsets = Array.from({ length: 200 }, (_, i) => keys.dateShiftDays(`person-${i}`, 5));
-    for (const d of offsets) expect(d !== 0 && Math.abs(d) <= 5).toBe(true);
+    for (const d of offsets) {
+      expect(d !== 0 && Math.abs(d) <= 5).toBe(true);
+    }
     expect(new Set(offsets).size).toBe(10);
     expect(keys.dateShiftDays('person-1', 5)).toBe(offsets[1]);
   });
@@ -57,7 +61,9 @@ describe('the bounded cache', () => {
     for (let i = 0; i < 100; i++) {
       cache.set(i, i);
       expect(cache.get(0) ?? 0).toBe(0);
-      if (i === 0) cache.set(0, 0);
+      if (i === 0) {
+        cache.set(0, 0);
+      }
       expect(cache.size).toBeLessThanOrEqual(10);
     }
     expect(cache.get(0)).toBe(0);

@@ -39,9 +39,13 @@ export class LruCache<K, V> {
 
   get(key: K): V | undefined {
     const value = this.hot.get(key);
-    if (value !== undefined) return value;
+    if (value !== undefined) {
+      return value;
+    }
     const old = this.cold.get(key);
-    if (old !== undefined) this.set(key, old);
+    if (old !== undefined) {
+      this.set(key, old);
+    }
     return old;
   }
 
@@ -102,7 +106,9 @@ export class PseudonymKeys {
   async person(identity: string, scope: 'nir' | 'local'): Promise<string> {
     const cacheKey = `${scope}\u0000${identity}`;
     const hit = this.persons.get(cacheKey);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      return hit;
+    }
     this.providerCalls++;
     const mac = await this.hmac(
       this.keyName,
@@ -130,7 +136,9 @@ export class PseudonymKeys {
   dateShiftDays(personPseudonym: string, maxDays: number): number {
     const cacheKey = `${maxDays}\u0000${personPseudonym}`;
     const hit = this.offsets.get(cacheKey);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      return hit;
+    }
     const mac = createHmac('sha256', this.subkey).update(`dateshift\u0000${personPseudonym}`).digest();
     const v = mac.readUInt32BE(0) % (2 * maxDays);
     const days = v < maxDays ? -(v + 1) : v - maxDays + 1;

@@ -24,7 +24,9 @@ beforeAll(async () => {
     observationsPerPatient: OBSERVATIONS,
     keepPersons: false,
   });
-  for (const f of population.files) bytes += (await stat(f)).size;
+  for (const f of population.files) {
+    bytes += (await stat(f)).size;
+  }
   let done = 0;
   let current = '';
   let currentBytes = 0;
@@ -37,7 +39,9 @@ beforeAll(async () => {
     duckdbMemoryLimit: '128MB',
     onQuarantine: async () => {},
     onProgress: (p) => {
-      if (p.phase !== 'ingest') return;
+      if (p.phase !== 'ingest') {
+        return;
+      }
       if (p.file !== current) {
         done += currentBytes;
         current = p.file;

@@ -60,31 +60,47 @@ export function shiftDate(value: string, days: number): string | undefined {
       (rest === '' || rest.charCodeAt(0) === 84) /* T */
     ) {
       const [ny, nm, nd] = civilFromDays(daysFromCivil(y, m, d) + days);
-      if (ny < 1 || ny > 9999) return undefined;
+      if (ny < 1 || ny > 9999) {
+        return undefined;
+      }
       return `${pad(ny, 4)}-${pad(nm, 2)}-${pad(nd, 2)}${rest}`;
     }
   }
   const match = DATE_PART.exec(value);
-  if (!match) return undefined;
+  if (!match) {
+    return undefined;
+  }
   const year = Number(match[1]);
   const month = match[2] === undefined ? undefined : Number(match[2]);
   const day = match[3] === undefined ? undefined : Number(match[3]);
   const rest = value.slice(match[0].length);
-  if (rest !== '' && !rest.startsWith('T')) return undefined;
+  if (rest !== '' && !rest.startsWith('T')) {
+    return undefined;
+  }
   const [y, m, d] = civilFromDays(
     daysFromCivil(year, month ?? 7, day ?? (month === undefined ? 1 : 15)) + days,
   );
-  if (y < 1 || y > 9999) return undefined;
-  if (month === undefined) return pad(y, 4);
-  if (day === undefined) return `${pad(y, 4)}-${pad(m, 2)}`;
+  if (y < 1 || y > 9999) {
+    return undefined;
+  }
+  if (month === undefined) {
+    return pad(y, 4);
+  }
+  if (day === undefined) {
+    return `${pad(y, 4)}-${pad(m, 2)}`;
+  }
   return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}${rest}`;
 }
 
 /** `1980-06-14` → `1980-06` (year-month) or `1980` (year); undefined when not a date. */
 export function coarsenDate(value: string, to: 'year' | 'year-month'): string | undefined {
   const m = DATE_PART.exec(value);
-  if (!m) return undefined;
-  if (to === 'year' || m[2] === undefined) return m[1];
+  if (!m) {
+    return undefined;
+  }
+  if (to === 'year' || m[2] === undefined) {
+    return m[1];
+  }
   return `${m[1]}-${m[2]}`;
 }
 
@@ -94,9 +110,15 @@ export function coarsenDate(value: string, to: 'year' | 'year-month'): string | 
  */
 export function departementOf(postalCode: string): string | undefined {
   const code = postalCode.trim();
-  if (!/^\d{5}$/.test(code)) return undefined;
-  if (code.startsWith('20')) return Number(code) < 20200 ? '2A' : '2B';
-  if (code.startsWith('97') || code.startsWith('98')) return code.slice(0, 3);
+  if (!/^\d{5}$/.test(code)) {
+    return undefined;
+  }
+  if (code.startsWith('20')) {
+    return Number(code) < 20200 ? '2A' : '2B';
+  }
+  if (code.startsWith('97') || code.startsWith('98')) {
+    return code.slice(0, 3);
+  }
   return code.slice(0, 2);
 }
 

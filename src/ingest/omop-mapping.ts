@@ -24,7 +24,9 @@ const int = (v: unknown): number | null => (Number.isInteger(v) ? (v as number) 
 
 /** `2012-09-17T10:00:00+02:00` → date `2012-09-17` and local datetime `2012-09-17 10:00:00`. */
 export function dateParts(value: unknown): { date: string | null; datetime: string | null } {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(value)) return { date: null, datetime: null };
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    return { date: null, datetime: null };
+  }
   const date = value.slice(0, 10);
   const m = /^T(\d{2}:\d{2}:\d{2}(?:\.\d+)?)/.exec(value.slice(10));
   return { date, datetime: m ? `${date} ${m[1]}` : null };
@@ -33,8 +35,12 @@ export function dateParts(value: unknown): { date: string | null; datetime: stri
 /** The id part of a rewritten reference: `Encounter/abc` → `abc`, `urn:uuid:x` → `x`. */
 export function referencedId(reference: unknown): string | null {
   const ref = str(obj(reference)?.['reference']);
-  if (ref === null) return null;
-  if (ref.startsWith('urn:uuid:')) return ref.slice(9);
+  if (ref === null) {
+    return null;
+  }
+  if (ref.startsWith('urn:uuid:')) {
+    return ref.slice(9);
+  }
   const slash = ref.lastIndexOf('/');
   return slash >= 0 ? ref.slice(slash + 1) : ref;
 }
@@ -42,7 +48,9 @@ export function referencedId(reference: unknown): string | null {
 function firstCode(cc: unknown): string | null {
   for (const c of arr(obj(cc)?.['coding'])) {
     const code = str(obj(c)?.['code']);
-    if (code !== null) return code;
+    if (code !== null) {
+      return code;
+    }
   }
   return null;
 }
@@ -55,7 +63,9 @@ export class OmopMapper {
     const codings = arr(obj(cc)?.['coding'])
       .map(obj)
       .filter((c): c is Json => c !== undefined && typeof c['code'] === 'string');
-    if (codings.length === 0) return { code: null, vocabulary: null };
+    if (codings.length === 0) {
+      return { code: null, vocabulary: null };
+    }
     let best = codings[0]!;
     let rank = Number.POSITIVE_INFINITY;
     for (const c of codings) {
@@ -208,7 +218,9 @@ export class OmopMapper {
       refills = int(dispense?.['numberOfRepeatsAllowed']);
       quantity = obj(dispense?.['quantity']);
       const supply = obj(dispense?.['expectedSupplyDuration']);
-      if (supply?.['code'] === 'd' || supply?.['unit'] === 'days') daysSupply = int(supply['value']);
+      if (supply?.['code'] === 'd' || supply?.['unit'] === 'days') {
+        daysSupply = int(supply['value']);
+      }
       const dosage = obj(arr(r['dosageInstruction'])[0]);
       route = firstCode(dosage?.['route']);
       quantity ??= obj(obj(arr(dosage?.['doseAndRate'])[0])?.['doseQuantity']);
@@ -283,14 +295,18 @@ export class OmopMapper {
     for (const cat of arr(r['category'])) {
       for (const c of arr(obj(cat)?.['coding'])) {
         const code = obj(c)?.['code'];
-        if (code === 'laboratory' || code === 'vital-signs') return true;
+        if (code === 'laboratory' || code === 'vital-signs') {
+          return true;
+        }
       }
     }
     return false;
   }
 
   private observation(r: Json, person: string): TableRow[] {
-    if (!this.isMeasurement(r)) return [this.otherObservation(r, person)];
+    if (!this.isMeasurement(r)) {
+      return [this.otherObservation(r, person)];
+    }
     const id = str(r['id']);
     const when = dateParts(
       r['effectiveDateTime'] ?? obj(r['effectivePeriod'])?.['start'] ?? r['effectiveInstant'] ?? r['issued'],
@@ -326,9 +342,13 @@ export class OmopMapper {
     const rows: TableRow[] = [];
     const components = arr(r['component']).map(obj);
     const hasValue = Object.keys(r).some((k) => k.startsWith('value'));
-    if (hasValue || components.length === 0) rows.push(row(id, r));
+    if (hasValue || components.length === 0) {
+      rows.push(row(id, r));
+    }
     components.forEach((comp, i) => {
-      if (comp) rows.push(row(id === null ? null : `${id}#${i}`, comp));
+      if (comp) {
+        rows.push(row(id === null ? null : `${id}#${i}`, comp));
+      }
     });
     return rows;
   }

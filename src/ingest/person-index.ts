@@ -22,10 +22,16 @@ const RELATIVE = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\
  * reference) into the key of its target. Local references to contained resources (`#id`) have none.
  */
 export function referenceKey(reference: string): ReferenceKey | undefined {
-  if (reference.startsWith('#')) return undefined;
-  if (reference.startsWith('urn:')) return { key: reference };
+  if (reference.startsWith('#')) {
+    return undefined;
+  }
+  if (reference.startsWith('urn:')) {
+    return { key: reference };
+  }
   const m = RELATIVE.exec(reference);
-  if (m) return { key: `${m[1]}/${m[2]}`, type: m[1]! };
+  if (m) {
+    return { key: `${m[1]}/${m[2]}`, type: m[1]! };
+  }
   return { key: reference };
 }
 
@@ -42,7 +48,11 @@ export class PersonIndex {
 
   /** Registers a Patient under its keys; keys already taken keep their first owner. */
   register(keys: readonly string[], entry: PersonEntry): void {
-    for (const key of keys) if (!this.byKey.has(key)) this.byKey.set(key, entry);
+    for (const key of keys) {
+      if (!this.byKey.has(key)) {
+        this.byKey.set(key, entry);
+      }
+    }
   }
 
   /** The Patient registered under `key` in this ingest. */

@@ -103,9 +103,19 @@ async function leaks(result: IngestResult): Promise<{ found: string[]; cells: nu
   for (const t of result.tables) {
     for (const { column, value } of await textCells(t.file)) {
       cells++;
-      for (const needle of needles) if (value.includes(needle)) found.push(`${t.name}.${column}: ${needle}`);
-      if (postal.test(value)) found.push(`${t.name}.${column}: postal code`);
-      for (const id of ids) if (value.includes(`${id}"`)) found.push(`${t.name}.${column}: ${id}`);
+      for (const needle of needles) {
+        if (value.includes(needle)) {
+          found.push(`${t.name}.${column}: ${needle}`);
+        }
+      }
+      if (postal.test(value)) {
+        found.push(`${t.name}.${column}: postal code`);
+      }
+      for (const id of ids) {
+        if (value.includes(`${id}"`)) {
+          found.push(`${t.name}.${column}: ${id}`);
+        }
+      }
     }
   }
   return { found, cells };
@@ -301,7 +311,9 @@ describe('runIngest on a synthetic population', () => {
       expect(await ids(resultA2, name, column)).toEqual(a);
       const b = new Set(await ids(resultB, name, column));
       expect(b.size).toBe(new Set(a).size);
-      for (const id of a) expect(b.has(id)).toBe(false);
+      for (const id of a) {
+        expect(b.has(id)).toBe(false);
+      }
     }
   });
 

@@ -308,7 +308,9 @@ class IngestRun {
       if (!isPlainObject(parsed)) {
         return fail('INGEST_NOT_A_RESOURCE', 'a Bundle entry must be a JSON object');
       }
-      if (parsed['resource'] === undefined) return [];
+      if (parsed['resource'] === undefined) {
+        return [];
+      }
       const fullUrl = typeof parsed['fullUrl'] === 'string' ? parsed['fullUrl'] : undefined;
       return [{ resource: parsed['resource'], fullUrl, raw, entry: undefined, bytes: raw.bytes }];
     }
@@ -321,7 +323,9 @@ class IngestRun {
     ) {
       // A Bundle whose resourceType came after its entries could not be streamed: unpack it here.
       return (parsed['entry'] as unknown[]).flatMap((entry, i) => {
-        if (!isPlainObject(entry) || entry['resource'] === undefined) return [];
+        if (!isPlainObject(entry) || entry['resource'] === undefined) {
+          return [];
+        }
         const fullUrl = typeof entry['fullUrl'] === 'string' ? entry['fullUrl'] : undefined;
         return [
           { resource: entry['resource'], fullUrl, raw, entry: i, bytes: Buffer.from(JSON.stringify(entry)) },
@@ -339,12 +343,18 @@ class IngestRun {
     let chosen: { rank: number; value: string; check: 'nir' | 'none' } | undefined;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (!isPlainObject(id) || typeof id['system'] !== 'string') continue;
+      if (!isPlainObject(id) || typeof id['system'] !== 'string') {
+        continue;
+      }
       const rank = identifiers.findIndex((r) => r.system === id['system']);
-      if (rank < 0) continue;
+      if (rank < 0) {
+        continue;
+      }
       const rule = identifiers[rank]!;
       const value = id['value'];
-      if (typeof value !== 'string' || value === '') continue;
+      if (typeof value !== 'string' || value === '') {
+        continue;
+      }
       if (rule.check === 'nir') {
         const problem = nirProblem(value);
         if (problem !== undefined) {
@@ -358,7 +368,9 @@ class IngestRun {
           };
         }
       }
-      if (chosen === undefined || rank < chosen.rank) chosen = { rank, value, check: rule.check };
+      if (chosen === undefined || rank < chosen.rank) {
+        chosen = { rank, value, check: rule.check };
+      }
     }
     if (chosen !== undefined) {
       return { nir: chosen.check === 'nir' ? normalizeNir(chosen.value) : chosen.value };
@@ -376,10 +388,16 @@ class IngestRun {
   }
 
   private resourceKey(resource: Record<string, unknown>, fullUrl: string | undefined, bytes: Buffer): string {
-    if (fullUrl?.startsWith('urn:')) return fullUrl;
+    if (fullUrl?.startsWith('urn:')) {
+      return fullUrl;
+    }
     const id = resource['id'];
-    if (typeof id === 'string') return `${resource['resourceType'] as string}/${id}`;
-    if (fullUrl !== undefined) return referenceKey(fullUrl)?.key ?? fullUrl;
+    if (typeof id === 'string') {
+      return `${resource['resourceType'] as string}/${id}`;
+    }
+    if (fullUrl !== undefined) {
+      return referenceKey(fullUrl)?.key ?? fullUrl;
+    }
     return `content:${createHash('sha256').update(bytes).digest('hex')}`;
   }
 
@@ -389,10 +407,14 @@ class IngestRun {
     bytes: Buffer,
   ): string[] {
     const keys = [this.resourceKey(resource, fullUrl, bytes)];
-    if (typeof resource['id'] === 'string') keys.push(`Patient/${resource['id']}`);
+    if (typeof resource['id'] === 'string') {
+      keys.push(`Patient/${resource['id']}`);
+    }
     if (fullUrl !== undefined) {
       const k = referenceKey(fullUrl)?.key;
-      if (k !== undefined) keys.push(k);
+      if (k !== undefined) {
+        keys.push(k);
+      }
     }
     return [...new Set(keys)];
   }
@@ -418,7 +440,9 @@ class IngestRun {
 
   /** Where a record came from, built only when a record is quarantined. */
   private originOf(raw: RawRecord, entry?: number): RecordOrigin {
-    if (this.fixedOrigin !== undefined) return this.fixedOrigin;
+    if (this.fixedOrigin !== undefined) {
+      return this.fixedOrigin;
+    }
     const e = entry ?? raw.entry;
     return { file: this.file.path, line: raw.line, format: 'fhir', ...(e !== undefined ? { entry: e } : {}) };
   }
@@ -443,16 +467,26 @@ class IngestRun {
 
   /** Pass 1 over one raw record: only Patients matter, and only their lines are parsed. */
   indexRecord(raw: RawRecord): void | Promise<void> {
-    if (raw.tooLarge || raw.kind === 'garbage' || raw.kind === 'truncated') return;
-    if (!raw.bytes.includes(PATIENT_MARK)) return;
+    if (raw.tooLarge || raw.kind === 'garbage' || raw.kind === 'truncated') {
+      return;
+    }
+    if (!raw.bytes.includes(PATIENT_MARK)) {
+      return;
+    }
     const list = this.candidates(raw);
-    if (!Array.isArray(list)) return;
+    if (!Array.isArray(list)) {
+      return;
+    }
     const patients = list.filter(
       (c) => isPlainObject(c.resource) && c.resource['resourceType'] === 'Patient',
     );
-    if (patients.length === 0) return;
+    if (patients.length === 0) {
+      return;
+    }
     return (async () => {
-      for (const c of patients) await this.indexPatient(c);
+      for (const c of patients) {
+        await this.indexPatient(c);
+      }
     })();
   }
 
@@ -475,8 +509,12 @@ class IngestRun {
    */
   private resolvePatient(key: string): string | null | undefined {
     const entry = this.index.get(key);
-    if (entry !== undefined) return entry.pseudonym;
-    if (this.index.hasPrior) return this.index.getPrior(this.refToken(key));
+    if (entry !== undefined) {
+      return entry.pseudonym;
+    }
+    if (this.index.hasPrior) {
+      return this.index.getPrior(this.refToken(key));
+    }
     return undefined;
   }
 
@@ -485,7 +523,9 @@ class IngestRun {
   /** The pseudonymised form of a reference; references repeat (a Patient, an Encounter), so it is cached. */
   private rewriteReference = (reference: string): string => {
     const cached = this.referenceCache.get(reference);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      return cached;
+    }
     const rewritten = this.computeReference(reference);
     this.referenceCache.set(reference, rewritten);
     return rewritten;
@@ -493,11 +533,17 @@ class IngestRun {
 
   private computeReference(reference: string): string {
     const k = referenceKey(reference);
-    if (k === undefined) return reference;
+    if (k === undefined) {
+      return reference;
+    }
     const person = this.resolvePatient(k.key);
-    if (typeof person === 'string') return `Patient/${person}`;
+    if (typeof person === 'string') {
+      return `Patient/${person}`;
+    }
     const scoped = `${this.source}\u0000${k.key}`;
-    if (k.key.startsWith('urn:')) return `urn:uuid:${this.keys.tokenUuid('resource', scoped)}`;
+    if (k.key.startsWith('urn:')) {
+      return `urn:uuid:${this.keys.tokenUuid('resource', scoped)}`;
+    }
     const token = this.keys.token('resource', scoped);
     return k.type !== undefined ? `${k.type}/${token}` : token;
   }
@@ -516,12 +562,20 @@ class IngestRun {
   private personOf(resource: Record<string, unknown>, type: string): { person?: string; issue?: Issue } {
     const field = PERSON_REFERENCE[type] ?? (resource['subject'] !== undefined ? 'subject' : 'patient');
     const ref = resource[field];
-    if (!isPlainObject(ref) || typeof ref['reference'] !== 'string') return {};
+    if (!isPlainObject(ref) || typeof ref['reference'] !== 'string') {
+      return {};
+    }
     const k = referenceKey(ref['reference']);
-    if (k === undefined) return {};
+    if (k === undefined) {
+      return {};
+    }
     const person = this.resolvePatient(k.key);
-    if (typeof person === 'string') return { person };
-    if (!IN_DEPTH_TYPES.has(type)) return {};
+    if (typeof person === 'string') {
+      return { person };
+    }
+    if (!IN_DEPTH_TYPES.has(type)) {
+      return {};
+    }
     const refTypes = elementInfo(type, field)?.refTypes ?? [];
     const patientRef =
       k.type === 'Patient' ||
@@ -551,9 +605,13 @@ class IngestRun {
     if (!Array.isArray(list)) {
       return this.quarantine(list.type, [list.issue], this.originOf(raw), raw.bytes, raw.tooLarge === true);
     }
-    if (list.length === 1) return this.ingestResource(list[0]!);
+    if (list.length === 1) {
+      return this.ingestResource(list[0]!);
+    }
     return (async () => {
-      for (const c of list) await this.ingestResource(c);
+      for (const c of list) {
+        await this.ingestResource(c);
+      }
     })();
   }
 
@@ -564,11 +622,15 @@ class IngestRun {
         ? resource['resourceType']
         : UNKNOWN;
     const issues = validateResource(resource, this.codes);
-    if (issues.length > 0) return this.quarantine(type, issues, this.originOf(c.raw, c.entry), bytes);
+    if (issues.length > 0) {
+      return this.quarantine(type, issues, this.originOf(c.raw, c.entry), bytes);
+    }
     const res = resource as Record<string, unknown>;
     if (type !== 'Patient') {
       const p = this.personOf(res, type);
-      if (p.issue) return this.quarantine(type, [p.issue], this.originOf(c.raw, c.entry), bytes);
+      if (p.issue) {
+        return this.quarantine(type, [p.issue], this.originOf(c.raw, c.entry), bytes);
+      }
       this.write(res, type, p.person, this.outputId(this.resourceKey(res, c.fullUrl, bytes)));
       return;
     }
@@ -577,7 +639,9 @@ class IngestRun {
 
   private ingestPatient(c: ResourceCandidate, res: Record<string, unknown>): void | Promise<void> {
     const pk = this.personKey(res);
-    if ('issue' in pk) return this.quarantine('Patient', [pk.issue], this.originOf(c.raw, c.entry), c.bytes);
+    if ('issue' in pk) {
+      return this.quarantine('Patient', [pk.issue], this.originOf(c.raw, c.entry), c.bytes);
+    }
     const keys = this.patientKeys(res, c.fullUrl, c.bytes);
     const entry = this.index.get(keys[0]!);
     if (entry !== undefined && entry.origin !== this.originKey(c)) {
@@ -589,7 +653,9 @@ class IngestRun {
       return this.quarantine('Patient', [issue], this.originOf(c.raw, c.entry), c.bytes);
     }
     const writePatient = (person: string): void => {
-      for (const k of keys) this.writer.append('person_ref', [this.refToken(k), person]);
+      for (const k of keys) {
+        this.writer.append('person_ref', [this.refToken(k), person]);
+      }
       this.write(res, 'Patient', person, person);
     };
     // Pass 1 indexed every valid Patient; only a Patient it could not see needs the provider now.
@@ -616,9 +682,17 @@ class IngestRun {
     const rows = person !== undefined && IN_DEPTH_TYPES.has(type) ? this.mapper.rows(out, person) : undefined;
     if (rows !== undefined) {
       const firstOfPerson = type !== 'Patient' || !this.personsWritten.has(person!);
-      if (type === 'Patient') this.personsWritten.add(person!);
-      if (firstOfPerson) for (const row of rows) this.writer.append(row.table, row.cells);
-    } else this.writer.append('fhir_other', [type, outputId, person ?? null, JSON.stringify(out)]);
+      if (type === 'Patient') {
+        this.personsWritten.add(person!);
+      }
+      if (firstOfPerson) {
+        for (const row of rows) {
+          this.writer.append(row.table, row.cells);
+        }
+      }
+    } else {
+      this.writer.append('fhir_other', [type, outputId, person ?? null, JSON.stringify(out)]);
+    }
     this.accept(type);
   }
 
@@ -650,7 +724,9 @@ class IngestRun {
       );
     }
     const issues = plan.check(row.fields, row.line);
-    if (issues.length > 0) return this.quarantine(type, issues, origin, content());
+    if (issues.length > 0) {
+      return this.quarantine(type, issues, origin, content());
+    }
     const scope = plan.schema.person.check === 'nir' ? 'nir' : 'local';
     // A NIR names the person everywhere; any other identifier only within its source.
     const identity =
@@ -681,8 +757,11 @@ async function readFhir(
   signal: AbortSignal | undefined,
   sink: (raw: RawRecord) => void | Promise<void>,
 ): Promise<void> {
-  if (file.kind === 'ndjson') await readNdjson(chunks, sink, limit, signal);
-  else await scanJson(chunks, sink, limit, signal);
+  if (file.kind === 'ndjson') {
+    await readNdjson(chunks, sink, limit, signal);
+  } else {
+    await scanJson(chunks, sink, limit, signal);
+  }
 }
 
 /** Wraps chunks to report progress. */
@@ -755,8 +834,12 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const { signal } = options;
   let finished = false;
   try {
-    for (const spec of ANALYTIC_TABLES) writer.createTable(spec);
-    if (options.personRefs?.length) await run.loadPriorRefs(options.personRefs);
+    for (const spec of ANALYTIC_TABLES) {
+      writer.createTable(spec);
+    }
+    if (options.personRefs?.length) {
+      await run.loadPriorRefs(options.personRefs);
+    }
 
     // CSV plans need each file's header: read it now, so every table exists before the first row.
     const plans = new Map<string, CsvTablePlan>();
@@ -805,8 +888,11 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       run.file = { path: f.path, index: files.indexOf(f) };
       const index = (raw: RawRecord): void | Promise<void> => run.indexRecord(raw);
       // Only Patients matter in this pass: in NDJSON, only the lines naming one are even split out.
-      if (f.kind === 'ndjson') await findNdjsonLines(chunks, PATIENT_MARK, index, run.recordLimit, signal);
-      else await scanJson(chunks, index, run.recordLimit, signal);
+      if (f.kind === 'ndjson') {
+        await findNdjsonLines(chunks, PATIENT_MARK, index, run.recordLimit, signal);
+      } else {
+        await scanJson(chunks, index, run.recordLimit, signal);
+      }
     }
 
     const inputs: IngestInput[] = [];
@@ -861,7 +947,9 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   } catch (err) {
     throw toHdhError(err);
   } finally {
-    if (!finished) await writer.close().catch(() => undefined);
+    if (!finished) {
+      await writer.close().catch(() => undefined);
+    }
   }
 }
 
@@ -885,7 +973,9 @@ async function readHeader(
       stop.signal,
     );
   } catch (err) {
-    if (!stop.signal.aborted) throw err;
+    if (!stop.signal.aborted) {
+      throw err;
+    }
   }
   return header;
 }
@@ -903,8 +993,12 @@ export async function reingestRecord(options: ReingestOptions): Promise<IngestRe
   const run = new IngestRun(options, keys, codes, writer);
   let finished = false;
   try {
-    for (const spec of ANALYTIC_TABLES) writer.createTable(spec);
-    if (options.personRefs?.length) await run.loadPriorRefs(options.personRefs);
+    for (const spec of ANALYTIC_TABLES) {
+      writer.createTable(spec);
+    }
+    if (options.personRefs?.length) {
+      await run.loadPriorRefs(options.personRefs);
+    }
     const digest = createHash('sha256').update(content).digest('hex');
     const label = `${basename(origin.file)} (re-ingested)`;
     if (origin.format === 'csv') {
@@ -948,7 +1042,9 @@ export async function reingestRecord(options: ReingestOptions): Promise<IngestRe
   } catch (err) {
     throw toHdhError(err);
   } finally {
-    if (!finished) await writer.close().catch(() => undefined);
+    if (!finished) {
+      await writer.close().catch(() => undefined);
+    }
   }
 }
 

@@ -23,7 +23,9 @@ const BASE64_RE = /^[A-Za-z0-9+/=\s]*$/;
 
 /** True when the full date part of a FHIR date/dateTime/instant string exists in the calendar. */
 export function calendarValid(value: string): boolean {
-  if (value.length < 10) return true;
+  if (value.length < 10) {
+    return true;
+  }
   const y = Number(value.slice(0, 4));
   const m = Number(value.slice(5, 7));
   const d = Number(value.slice(8, 10));
@@ -62,7 +64,9 @@ export function primitiveProblem(type: string, value: unknown): string | undefin
     default:
       break;
   }
-  if (typeof value !== 'string') return 'must be a JSON string';
+  if (typeof value !== 'string') {
+    return 'must be a JSON string';
+  }
   switch (type) {
     case 'date':
     case 'System.Date':

@@ -22,7 +22,9 @@ describe('pseudonymisation profiles', () => {
     expect(profile.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(profile.person.identifiers[0]).toEqual({ system: 'urn:oid:1.2.250.1.213.1.4.8', check: 'nir' });
     for (const rule of profile.rules) {
-      if (rule.path) expect(compileSelector(rule.path).compiled, rule.path).toBe(true);
+      if (rule.path) {
+        expect(compileSelector(rule.path).compiled, rule.path).toBe(true);
+      }
     }
   });
 

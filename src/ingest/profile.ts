@@ -135,7 +135,9 @@ function stringList<T extends string>(
   field: string,
   p: Problems,
 ): readonly T[] | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined) {
+    return undefined;
+  }
   const list = Array.isArray(value) ? value : [value];
   for (const item of list) {
     if (typeof item !== 'string' || !allowed.includes(item as T)) {
@@ -146,7 +148,9 @@ function stringList<T extends string>(
 }
 
 function parseParams(method: Method, raw: unknown, field: string, p: Problems): RuleParams {
-  if (raw === undefined) raw = {};
+  if (raw === undefined) {
+    raw = {};
+  }
   if (!isObject(raw)) {
     p.add(field, 'must be an object');
     return {};
@@ -163,18 +167,26 @@ function parseParams(method: Method, raw: unknown, field: string, p: Problems): 
   checkKeys(raw, allowed[method], field, p);
   const params: { -readonly [K in keyof RuleParams]: RuleParams[K] } = {};
   if (method === 'pseudonym' && raw['of'] !== undefined) {
-    if (raw['of'] !== 'value' && raw['of'] !== 'person') p.add(`${field}.of`, 'must be "value" or "person"');
-    else params.of = raw['of'];
+    if (raw['of'] !== 'value' && raw['of'] !== 'person') {
+      p.add(`${field}.of`, 'must be "value" or "person"');
+    } else {
+      params.of = raw['of'];
+    }
   }
   if (method === 'generalize') {
     if (typeof raw['to'] !== 'string' || !(GENERALIZATIONS as readonly string[]).includes(raw['to'])) {
       p.add(`${field}.to`, `is required, one of ${GENERALIZATIONS.join(', ')}`);
-    } else params.to = raw['to'] as Generalization;
+    } else {
+      params.to = raw['to'] as Generalization;
+    }
   }
   if (method === 'perturb') {
     const span = raw['span'];
-    if (typeof span !== 'number' || !(span > 0)) p.add(`${field}.span`, 'is required, a number > 0');
-    else params.span = span;
+    if (typeof span !== 'number' || !(span > 0)) {
+      p.add(`${field}.span`, 'is required, a number > 0');
+    } else {
+      params.span = span;
+    }
     if (raw['proportional'] !== undefined && typeof raw['proportional'] !== 'boolean') {
       p.add(`${field}.proportional`, 'must be true or false');
     }
@@ -182,17 +194,24 @@ function parseParams(method: Method, raw: unknown, field: string, p: Problems): 
     const roundTo = raw['roundTo'] ?? 2;
     if (!Number.isInteger(roundTo) || (roundTo as number) < 0 || (roundTo as number) > 6) {
       p.add(`${field}.roundTo`, 'must be an integer from 0 to 6');
-    } else params.roundTo = roundTo as number;
+    } else {
+      params.roundTo = roundTo as number;
+    }
   }
   if (method === 'substitute') {
-    if (!('value' in raw)) p.add(`${field}.value`, 'is required');
-    else params.value = raw['value'];
+    if (!('value' in raw)) {
+      p.add(`${field}.value`, 'is required');
+    } else {
+      params.value = raw['value'];
+    }
   }
   return params;
 }
 
 function parseCondition(raw: unknown, field: string, p: Problems): ColumnCondition | undefined {
-  if (raw === undefined) return undefined;
+  if (raw === undefined) {
+    return undefined;
+  }
   if (!isObject(raw)) {
     p.add(field, 'must be an object');
     return undefined;
@@ -200,13 +219,22 @@ function parseCondition(raw: unknown, field: string, p: Problems): ColumnConditi
   checkKeys(raw, ['type', 'identifying', 'coded', 'role'], field, p);
   const out: { -readonly [K in keyof ColumnCondition]: ColumnCondition[K] } = {};
   const type = stringList(raw['type'], CSV_TYPES, `${field}.type`, p);
-  if (type) out.type = type;
+  if (type) {
+    out.type = type;
+  }
   const role = stringList(raw['role'], CSV_ROLES, `${field}.role`, p);
-  if (role) out.role = role;
+  if (role) {
+    out.role = role;
+  }
   for (const flag of ['identifying', 'coded'] as const) {
-    if (raw[flag] === undefined) continue;
-    if (typeof raw[flag] !== 'boolean') p.add(`${field}.${flag}`, 'must be true or false');
-    else out[flag] = raw[flag];
+    if (raw[flag] === undefined) {
+      continue;
+    }
+    if (typeof raw[flag] !== 'boolean') {
+      p.add(`${field}.${flag}`, 'must be true or false');
+    } else {
+      out[flag] = raw[flag];
+    }
   }
   return out;
 }
@@ -236,12 +264,14 @@ export function parseProfile(doc: unknown, source: string): Profile {
   const personRaw = doc['person'] ?? {};
   const identifiers: PersonIdentifierRule[] = [];
   let fallback: 'resource-id' | 'quarantine' = 'resource-id';
-  if (!isObject(personRaw)) p.add('person', 'must be a mapping');
-  else {
+  if (!isObject(personRaw)) {
+    p.add('person', 'must be a mapping');
+  } else {
     checkKeys(personRaw, ['identifiers', 'fallback'], 'person', p);
     const ids = personRaw['identifiers'] ?? [];
-    if (!Array.isArray(ids)) p.add('person.identifiers', 'must be a list');
-    else {
+    if (!Array.isArray(ids)) {
+      p.add('person.identifiers', 'must be a list');
+    } else {
       ids.forEach((raw: unknown, i) => {
         const field = `person.identifiers[${i}]`;
         if (!isObject(raw)) {
@@ -264,24 +294,30 @@ export function parseProfile(doc: unknown, source: string): Profile {
     const fb = personRaw['fallback'] ?? 'resource-id';
     if (fb !== 'resource-id' && fb !== 'quarantine') {
       p.add('person.fallback', 'must be "resource-id" or "quarantine"');
-    } else fallback = fb;
+    } else {
+      fallback = fb;
+    }
   }
 
   const paramsRaw = doc['parameters'] ?? {};
   let dateShiftMaxDays = 90;
-  if (!isObject(paramsRaw)) p.add('parameters', 'must be a mapping');
-  else {
+  if (!isObject(paramsRaw)) {
+    p.add('parameters', 'must be a mapping');
+  } else {
     checkKeys(paramsRaw, ['dateShiftMaxDays'], 'parameters', p);
     const d = paramsRaw['dateShiftMaxDays'] ?? 90;
     if (!Number.isInteger(d) || (d as number) < 1 || (d as number) > 3650) {
       p.add('parameters.dateShiftMaxDays', 'must be an integer from 1 to 3650');
-    } else dateShiftMaxDays = d as number;
+    } else {
+      dateShiftMaxDays = d as number;
+    }
   }
 
   const rules: ProfileRule[] = [];
   const rawRules = doc['rules'];
-  if (!Array.isArray(rawRules) || rawRules.length === 0) p.add('rules', 'is required, a non-empty list');
-  else {
+  if (!Array.isArray(rawRules) || rawRules.length === 0) {
+    p.add('rules', 'is required, a non-empty list');
+  } else {
     rawRules.forEach((raw: unknown, i) => {
       const field = `rules[${i}]`;
       if (!isObject(raw)) {
@@ -306,7 +342,9 @@ export function parseProfile(doc: unknown, source: string): Profile {
           p.add(`${field}.path`, `is not valid FHIRPath: ${(err as Error).message.split('\n')[0]}`);
           return;
         }
-        if (raw['when'] !== undefined) p.add(`${field}.when`, 'applies to column rules only');
+        if (raw['when'] !== undefined) {
+          p.add(`${field}.when`, 'applies to column rules only');
+        }
       }
       if (column !== undefined && (typeof column !== 'string' || !/^[A-Za-z0-9_*.?-]+$/.test(column))) {
         p.add(`${field}.column`, 'must be a column name, table.column, with * or ? wildcards');

@@ -150,7 +150,9 @@ describe('quarantine', () => {
       if (code === 'INGEST_RECORD_TOO_LARGE') {
         expect(record!.truncated).toBe(true);
         expect(Buffer.from(record!.content).toString()).toBe(line.slice(0, 4096));
-      } else expect(Buffer.from(record!.content).toString()).toBe(line);
+      } else {
+        expect(Buffer.from(record!.content).toString()).toBe(line);
+      }
     });
   });
 
@@ -198,7 +200,9 @@ describe('quarantine', () => {
       expect(c.read, type).toBe(c.accepted + c.quarantined);
     }
     const byCode: Record<string, number> = {};
-    for (const r of records) byCode[r.code] = (byCode[r.code] ?? 0) + 1;
+    for (const r of records) {
+      byCode[r.code] = (byCode[r.code] ?? 0) + 1;
+    }
     expect(summary.quarantineByCode).toEqual(byCode);
     expect(summary.byType['csv:claims']).toEqual({ read: 7, accepted: 1, quarantined: 6 });
     expect(summary.byType['Observation']!.accepted).toBe(2);

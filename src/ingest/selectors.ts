@@ -42,7 +42,9 @@ export class Claims {
     }
     m.set(key, rule);
     this.below.add(container);
-    for (const a of ancestors) this.below.add(a);
+    for (const a of ancestors) {
+      this.below.add(a);
+    }
   }
 }
 
@@ -96,26 +98,40 @@ function splitUnion(expr: string): string[] | undefined {
   for (let i = 0; i < expr.length; i++) {
     const c = expr[i];
     if (quote) {
-      if (c === '\\') i++;
-      else if (c === "'") quote = false;
-    } else if (c === "'") quote = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
+      if (c === '\\') {
+        i++;
+      } else if (c === "'") {
+        quote = false;
+      }
+    } else if (c === "'") {
+      quote = true;
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')') {
+      depth--;
+    } else if (c === '|' && depth === 0) {
       parts.push(expr.slice(start, i));
       start = i + 1;
     }
   }
-  if (quote || depth !== 0) return undefined;
+  if (quote || depth !== 0) {
+    return undefined;
+  }
   parts.push(expr.slice(start));
   return parts.map((p) => p.trim());
 }
 
 function parseLiteral(text: string): string | number | boolean | undefined {
   const t = text.trim();
-  if (t === 'true') return true;
-  if (t === 'false') return false;
-  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (t === 'true') {
+    return true;
+  }
+  if (t === 'false') {
+    return false;
+  }
+  if (/^-?\d+(\.\d+)?$/.test(t)) {
+    return Number(t);
+  }
   const m = /^'((?:[^'\\]|\\.)*)'$/.exec(t);
   return m ? m[1]!.replace(/\\(.)/g, '$1') : undefined;
 }
@@ -128,15 +144,21 @@ function parseTerm(text: string): Term | undefined {
   let first = true;
   while (rest.length > 0) {
     const m = IDENT.exec(rest);
-    if (!m) return undefined;
+    if (!m) {
+      return undefined;
+    }
     const name = m[0];
     rest = rest.slice(name.length);
     if (name === 'where') {
       const close = rest.startsWith('(') ? rest.indexOf(')') : -1;
-      if (close < 0 || segments.length === 0 || segments[segments.length - 1]!.where) return undefined;
+      if (close < 0 || segments.length === 0 || segments[segments.length - 1]!.where) {
+        return undefined;
+      }
       const cond = rest.slice(1, close);
       const eq = cond.indexOf('=');
-      if (eq < 0 || /[!<>~]$/.test(cond.slice(0, eq))) return undefined;
+      if (eq < 0 || /[!<>~]$/.test(cond.slice(0, eq))) {
+        return undefined;
+      }
       const left = cond.slice(0, eq).trim();
       const value = parseLiteral(cond.slice(eq + 1));
       if (value === undefined || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(left)) {
@@ -146,24 +168,38 @@ function parseTerm(text: string): Term | undefined {
       segments.push({ name: prev.name, where: { path: left.split('.'), value } });
       rest = rest.slice(close + 1);
     } else if (first && /^[A-Z]/.test(name)) {
-      if (name !== 'Resource' && name !== 'DomainResource' && !isResourceType(name)) return undefined;
+      if (name !== 'Resource' && name !== 'DomainResource' && !isResourceType(name)) {
+        return undefined;
+      }
       type = name;
     } else {
-      if (rest.startsWith('(')) return undefined; // a function call
+      if (rest.startsWith('(')) {
+        return undefined;
+      } // a function call
       segments.push({ name });
     }
     first = false;
-    if (rest.length === 0) break;
-    if (!rest.startsWith('.')) return undefined;
+    if (rest.length === 0) {
+      break;
+    }
+    if (!rest.startsWith('.')) {
+      return undefined;
+    }
     rest = rest.slice(1);
   }
-  if (type === undefined && segments.length === 0) return undefined;
+  if (type === undefined && segments.length === 0) {
+    return undefined;
+  }
   return type === undefined ? { segments } : { type, segments };
 }
 
 function termApplies(term: Term, resourceType: string): boolean {
-  if (term.type === undefined || term.type === 'Resource') return true;
-  if (term.type === 'DomainResource') return typeAncestors(resourceType).includes('DomainResource');
+  if (term.type === undefined || term.type === 'Resource') {
+    return true;
+  }
+  if (term.type === 'DomainResource') {
+    return typeAncestors(resourceType).includes('DomainResource');
+  }
   return term.type === resourceType;
 }
 
@@ -173,10 +209,13 @@ function buildPlan(segments: readonly Segment[], index: number, context: string 
   let keys: { key: string; context: string | undefined }[];
   const direct = context !== undefined ? elementInfo(context, seg.name) : undefined;
   const choices = context !== undefined && direct === undefined ? choiceKeys(context, seg.name) : undefined;
-  if (direct !== undefined) keys = [{ key: seg.name, context: direct.childContext }];
-  else if (choices !== undefined) {
+  if (direct !== undefined) {
+    keys = [{ key: seg.name, context: direct.childContext }];
+  } else if (choices !== undefined) {
     keys = choices.map((key) => ({ key, context: elementInfo(context!, key)?.childContext }));
-  } else keys = [{ key: seg.name, context: undefined }];
+  } else {
+    keys = [{ key: seg.name, context: undefined }];
+  }
   return keys.map(({ key, context: next }) => ({
     key,
     ...(seg.where ? { where: seg.where } : {}),
@@ -194,8 +233,11 @@ function mergePlans(steps: readonly PlanStep[]): PlanStep[] {
   for (const step of steps) {
     const id = `${step.key}\u0000${step.where ? JSON.stringify(step.where) : ''}`;
     const group = groups.get(id);
-    if (group) group.push(step);
-    else groups.set(id, [step]);
+    if (group) {
+      group.push(step);
+    } else {
+      groups.set(id, [step]);
+    }
   }
   return [...groups.values()].map((group) => {
     const first = group[0]!;
@@ -213,10 +255,15 @@ export function conditionHolds(item: unknown, cond: Condition): boolean {
   for (const name of cond.path) {
     const nextValues: unknown[] = [];
     for (const v of values) {
-      if (typeof v !== 'object' || v === null) continue;
+      if (typeof v !== 'object' || v === null) {
+        continue;
+      }
       const child = (v as Record<string, unknown>)[name];
-      if (Array.isArray(child)) nextValues.push(...(child as unknown[]));
-      else if (child !== undefined && child !== null) nextValues.push(child);
+      if (Array.isArray(child)) {
+        nextValues.push(...(child as unknown[]));
+      } else if (child !== undefined && child !== null) {
+        nextValues.push(child);
+      }
     }
     values = nextValues;
   }
@@ -233,13 +280,21 @@ function walk(
 ): void {
   for (const step of steps) {
     const value = container[step.key];
-    if (value === undefined || value === null) continue;
-    if (claims.isDecided(container, step.key)) continue;
+    if (value === undefined || value === null) {
+      continue;
+    }
+    if (claims.isDecided(container, step.key)) {
+      continue;
+    }
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        if (item === null || item === undefined || claims.isDecided(value, i)) continue;
-        if (step.where && !conditionHolds(item, step.where)) continue;
+        if (item === null || item === undefined || claims.isDecided(value, i)) {
+          continue;
+        }
+        if (step.where && !conditionHolds(item, step.where)) {
+          continue;
+        }
         if (step.terminal) {
           stack.push(container);
           claims.decide(value, i, rule, stack);
@@ -251,9 +306,12 @@ function walk(
         }
       }
     } else {
-      if (step.where && !conditionHolds(value, step.where)) continue;
-      if (step.terminal) claims.decide(container, step.key, rule, stack);
-      else if (typeof value === 'object') {
+      if (step.where && !conditionHolds(value, step.where)) {
+        continue;
+      }
+      if (step.terminal) {
+        claims.decide(container, step.key, rule, stack);
+      } else if (typeof value === 'object') {
         stack.push(container);
         walk(value as Record<string, unknown>, step.next, claims, rule, stack);
         stack.length -= 1;
@@ -292,7 +350,9 @@ class CompiledSelector implements Selector {
   }
 
   select(resource: Record<string, unknown>, claims: Claims, rule: number): void {
-    if (claims.rootRule >= 0) return;
+    if (claims.rootRule >= 0) {
+      return;
+    }
     const plan = this.plan(resource['resourceType'] as string);
     if (plan.root) {
       claims.rootRule = rule;
@@ -317,13 +377,21 @@ function isEngineNode(v: unknown): v is EngineNode {
 /** The JSON key under which `node` sits in its parent (choice elements carry their type suffix). */
 function jsonKey(parent: Record<string, unknown>, node: EngineNode): string | undefined {
   const prop = node.propName;
-  if (prop === null) return undefined;
-  if (parent[prop] !== undefined) return prop;
+  if (prop === null) {
+    return undefined;
+  }
+  if (parent[prop] !== undefined) {
+    return prop;
+  }
   for (const key of Object.keys(parent)) {
     if (key.length > prop.length && key.startsWith(prop) && /[A-Z]/.test(key.charAt(prop.length))) {
       const v = parent[key];
-      if (v === node.data || (Array.isArray(v) && node.index !== null)) return key;
-      if (typeof v !== 'object' && v !== null && v !== undefined) return key;
+      if (v === node.data || (Array.isArray(v) && node.index !== null)) {
+        return key;
+      }
+      if (typeof v !== 'object' && v !== null && v !== undefined) {
+        return key;
+      }
     }
   }
   return undefined;
@@ -345,13 +413,21 @@ class EngineSelector implements Selector {
   }
 
   select(resource: Record<string, unknown>, claims: Claims, rule: number): void {
-    if (claims.rootRule >= 0) return;
+    if (claims.rootRule >= 0) {
+      return;
+    }
     for (const result of this.fn(resource)) {
-      if (!isEngineNode(result)) continue;
+      if (!isEngineNode(result)) {
+        continue;
+      }
       const chain: EngineNode[] = [];
-      for (let n: EngineNode | null = result; n?.parentResNode; n = n.parentResNode) chain.unshift(n);
+      for (let n: EngineNode | null = result; n?.parentResNode; n = n.parentResNode) {
+        chain.unshift(n);
+      }
       if (chain.length === 0) {
-        if (result.data === resource) claims.rootRule = rule;
+        if (result.data === resource) {
+          claims.rootRule = rule;
+        }
         continue;
       }
       const steps: { container: Container; key: Key }[] = [];
@@ -373,10 +449,16 @@ class EngineSelector implements Selector {
             { container: parent as Container, key },
             { container: value, key: node.index ?? value.indexOf(node.data) },
           );
-        } else steps.push({ container: parent as Container, key });
+        } else {
+          steps.push({ container: parent as Container, key });
+        }
       }
-      if (!ok) continue;
-      if (steps.some((s) => claims.isDecided(s.container, s.key))) continue;
+      if (!ok) {
+        continue;
+      }
+      if (steps.some((s) => claims.isDecided(s.container, s.key))) {
+        continue;
+      }
       const target = steps[steps.length - 1]!;
       claims.decide(
         target.container,
@@ -393,7 +475,9 @@ export function compileSelector(expression: string): Selector {
   const parts = splitUnion(expression);
   if (parts !== undefined) {
     const terms = parts.map(parseTerm);
-    if (terms.every((t): t is Term => t !== undefined)) return new CompiledSelector(expression, terms);
+    if (terms.every((t): t is Term => t !== undefined)) {
+      return new CompiledSelector(expression, terms);
+    }
   }
   return new EngineSelector(expression);
 }

@@ -19,7 +19,9 @@ export class SipHash128 {
   private readonly k1hi: number;
 
   constructor(key: Uint8Array) {
-    if (key.length !== 16) throw new RangeError('SipHash needs a 16-byte key');
+    if (key.length !== 16) {
+      throw new RangeError('SipHash needs a 16-byte key');
+    }
     const view = new DataView(key.buffer, key.byteOffset, 16);
     this.k0lo = view.getUint32(0, true);
     this.k0hi = view.getUint32(4, true);
@@ -31,17 +33,23 @@ export class SipHash128 {
   hex(data: Uint8Array): string {
     const out = this.words(data, data.length);
     let s = '';
-    for (const w of out) s += le32hex(w);
+    for (const w of out) {
+      s += le32hex(w);
+    }
     return s;
   }
 
   /** The same for the UTF-8 bytes of a string. */
   hexOfString(text: string): string {
-    if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+    if (scratch.length < text.length * 3) {
+      scratch = new Uint8Array(text.length * 3);
+    }
     const { written } = encoder.encodeInto(text, scratch);
     const out = this.words(scratch, written);
     let s = '';
-    for (const w of out) s += le32hex(w);
+    for (const w of out) {
+      s += le32hex(w);
+    }
     return s;
   }
 
@@ -79,8 +87,11 @@ export class SipHash128 {
         mh = ((len & 0xff) << 24) >>> 0;
         for (let j = 0; j < len - full; j++) {
           const byte = m[full + j]!;
-          if (j < 4) ml = (ml | (byte << (8 * j))) >>> 0;
-          else mh = (mh | (byte << (8 * (j - 4)))) >>> 0;
+          if (j < 4) {
+            ml = (ml | (byte << (8 * j))) >>> 0;
+          } else {
+            mh = (mh | (byte << (8 * (j - 4)))) >>> 0;
+          }
         }
         rounds = 2;
       } else if (step === blocks) {

@@ -41,9 +41,15 @@ const NEEDS_QUOTES = /[",\n\r]/;
  * empty, so an empty string stays distinct from NULL).
  */
 function csvField(v: Cell): string {
-  if (v === null) return '';
-  if (typeof v !== 'string') return String(v);
-  if (v === '') return '""';
+  if (v === null) {
+    return '';
+  }
+  if (typeof v !== 'string') {
+    return String(v);
+  }
+  if (v === '') {
+    return '""';
+  }
   return NEEDS_QUOTES.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
@@ -122,7 +128,9 @@ export class TableWriter {
 
   /** Declares a table; all tables must be declared before the first append. */
   createTable(spec: TableSpec): void {
-    if (this.tables.has(spec.name)) return;
+    if (this.tables.has(spec.name)) {
+      return;
+    }
     const file = join(this.internal, `${spec.name}.csv`);
     try {
       this.tables.set(spec.name, {
@@ -152,7 +160,9 @@ export class TableWriter {
 
   /** Limits DuckDB to the work directory (and the files it was told to read) and locks its configuration. */
   async lock(): Promise<void> {
-    if (this.locked) return;
+    if (this.locked) {
+      return;
+    }
     const dirs = [this.workDir, ...(this.options.readFiles ?? []).map((f) => dirname(resolve(f)))];
     await this.conn.run(`SET allowed_directories = [${dirs.map(sqlString).join(', ')}]`);
     await this.conn.run('SET enable_external_access = false');
@@ -163,11 +173,17 @@ export class TableWriter {
   /** Appends one row (cells in the table's column order). */
   append(table: string, cells: readonly Cell[]): void {
     const t = this.tables.get(table);
-    if (t === undefined) throw IngestErrors.INGEST_WRITE_FAILED(`no staging table ${table}`);
+    if (t === undefined) {
+      throw IngestErrors.INGEST_WRITE_FAILED(`no staging table ${table}`);
+    }
     let line = csvField(cells[0] ?? null);
-    for (let i = 1; i < t.spec.columns.length; i++) line += `,${csvField(cells[i] ?? null)}`;
+    for (let i = 1; i < t.spec.columns.length; i++) {
+      line += `,${csvField(cells[i] ?? null)}`;
+    }
     line += '\n';
-    if (line.length > t.longest) t.longest = line.length;
+    if (line.length > t.longest) {
+      t.longest = line.length;
+    }
     t.rows++;
     // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
     if (t.used + line.length * 3 > BLOCK) {
@@ -181,7 +197,9 @@ export class TableWriter {
   }
 
   private flush(t: StagedTable): void {
-    if (t.used === 0) return;
+    if (t.used === 0) {
+      return;
+    }
     writeSync(t.fd, t.block, 0, t.used);
     t.used = 0;
   }
@@ -229,7 +247,9 @@ export class TableWriter {
 
   /** Closes DuckDB and removes the staging area (also after a failure). */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
     for (const t of this.tables.values()) {
       try {

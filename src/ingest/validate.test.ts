@@ -52,7 +52,9 @@ describe('resource validation', () => {
       },
       { resourceType: 'DiagnosticReport', status: 'final', code: { text: 'x' } },
     ];
-    for (const r of valid) expect(validateResource(r, codes), String(r.resourceType)).toEqual([]);
+    for (const r of valid) {
+      expect(validateResource(r, codes), String(r.resourceType)).toEqual([]);
+    }
   });
 
   it('checks the envelope of every resource, in-depth or not', () => {

@@ -197,10 +197,14 @@ export function envelopeIssue(value: unknown, at = ''): Issue | undefined {
 /** Validates one resource; an empty list means valid. Stops after `maxIssues` issues. */
 export function validateResource(value: unknown, codes: CodeSystemIndex, maxIssues = 20): Issue[] {
   const envelope = envelopeIssue(value);
-  if (envelope) return [envelope];
+  if (envelope) {
+    return [envelope];
+  }
   const resource = value as Record<string, unknown>;
   const type = resource['resourceType'] as string;
-  if (!IN_DEPTH_TYPES.has(type)) return [];
+  if (!IN_DEPTH_TYPES.has(type)) {
+    return [];
+  }
   const issues: Issue[] = [];
   walkObject(resource, type, { parent: undefined, key: type }, { codes, issues, maxIssues });
   return issues.length > maxIssues ? issues.slice(0, maxIssues) : issues;
@@ -226,18 +230,28 @@ function spell(node: PathNode, key?: string, index?: number): string {
   for (let n: PathNode | undefined = node; n !== undefined; n = n.parent) {
     s = (typeof n.key === 'number' ? `[${n.key}]` : n.parent === undefined ? n.key : `.${n.key}`) + s;
   }
-  if (key !== undefined) s += `.${key}`;
-  if (index !== undefined) s += `[${index}]`;
+  if (key !== undefined) {
+    s += `.${key}`;
+  }
+  if (index !== undefined) {
+    s += `[${index}]`;
+  }
   return s;
 }
 
 function walkObject(obj: Record<string, unknown>, context: string, path: PathNode, st: WalkState): void {
   for (const key in obj) {
-    if (st.issues.length >= st.maxIssues) return;
+    if (st.issues.length >= st.maxIssues) {
+      return;
+    }
     const value = obj[key];
-    if (key === 'resourceType' || key.charCodeAt(0) === 95 /* _ */) continue;
+    if (key === 'resourceType' || key.charCodeAt(0) === 95 /* _ */) {
+      continue;
+    }
     const info = elementInfo(context, key);
-    if (info === undefined) continue;
+    if (info === undefined) {
+      continue;
+    }
     if (value === null) {
       st.issues.push({
         code: 'INGEST_BAD_TYPE',
@@ -262,7 +276,9 @@ function walkObject(obj: Record<string, unknown>, context: string, path: PathNod
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         // Primitive arrays may hold null where the `_key` sibling carries the item's extension.
-        if (item === null && info.primitive && obj[`_${key}`] !== undefined) continue;
+        if (item === null && info.primitive && obj[`_${key}`] !== undefined) {
+          continue;
+        }
         checkItem(item, info, path, key, i, st);
       }
     } else if (Array.isArray(value)) {
@@ -272,7 +288,9 @@ function walkObject(obj: Record<string, unknown>, context: string, path: PathNod
     }
   }
   checkRequired(obj, context, path, st);
-  if (context === 'Coding') checkCoding(obj, path, st);
+  if (context === 'Coding') {
+    checkCoding(obj, path, st);
+  }
 }
 
 function checkItem(
@@ -313,7 +331,9 @@ function checkItem(
   }
   if (info.type === 'Resource') {
     const issue = envelopeIssue(value, spell(parent, key, index));
-    if (issue) st.issues.push(issue);
+    if (issue) {
+      st.issues.push(issue);
+    }
     return;
   }
   const here: PathNode = { parent, key };
@@ -322,14 +342,18 @@ function checkItem(
 
 function present(obj: Record<string, unknown>, key: string): boolean {
   const v = obj[key];
-  if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)) return true;
+  if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)) {
+    return true;
+  }
   // A primitive may be absent when its extension (e.g. data-absent-reason) stands in for it.
   return obj[`_${key}`] !== undefined;
 }
 
 function checkRequired(obj: Record<string, unknown>, context: string, node: PathNode, st: WalkState): void {
   const required = REQUIRED_ELEMENTS[context];
-  if (required === undefined) return;
+  if (required === undefined) {
+    return;
+  }
   for (const name of required) {
     const missing = name.endsWith('[x]')
       ? !(choiceKeys(context, name.slice(0, -3)) ?? []).some((k) => present(obj, k))
@@ -344,9 +368,13 @@ function checkRequired(obj: Record<string, unknown>, context: string, node: Path
 function checkCoding(coding: Record<string, unknown>, node: PathNode, st: WalkState): void {
   const system = coding['system'];
   const code = coding['code'];
-  if (typeof system !== 'string' || typeof code !== 'string') return;
+  if (typeof system !== 'string' || typeof code !== 'string') {
+    return;
+  }
   const rule = st.codes.rule(system);
-  if (rule === undefined) return;
+  if (rule === undefined) {
+    return;
+  }
   const problem = rule.check(code);
   if (problem !== undefined) {
     st.issues.push({

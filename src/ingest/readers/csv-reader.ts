@@ -51,19 +51,25 @@ export async function readCsv(
     raw = '';
     rawSize = 0;
     tooLarge = false;
-    if (empty) return;
+    if (empty) {
+      return;
+    }
     return sink(row);
   };
 
   const consume = async (text: string): Promise<void> => {
     let segStart = 0;
     const flushRaw = (end: number): void => {
-      if (tooLarge) return;
+      if (tooLarge) {
+        return;
+      }
       rawSize += end - segStart;
       if (rawSize > maxRecordBytes) {
         tooLarge = true;
         raw += text.slice(segStart, segStart + Math.max(0, maxRecordBytes - (rawSize - (end - segStart))));
-      } else raw += text.slice(segStart, end);
+      } else {
+        raw += text.slice(segStart, end);
+      }
     };
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -80,23 +86,35 @@ export async function readCsv(
           quoteSeen = true;
           continue;
         } else {
-          if (c === 0x0a) line++;
-          if (!tooLarge) field += text.charAt(i);
+          if (c === 0x0a) {
+            line++;
+          }
+          if (!tooLarge) {
+            field += text.charAt(i);
+          }
           continue;
         }
       }
       if (c === 0x22 && field === '') {
         inQuotes = true;
       } else if (c === delim) {
-        if (!tooLarge) fields.push(field);
+        if (!tooLarge) {
+          fields.push(field);
+        }
         field = '';
       } else if (c === 0x0a) {
         let end = i;
-        if (end > segStart && text.charCodeAt(end - 1) === 0x0d) end--;
+        if (end > segStart && text.charCodeAt(end - 1) === 0x0d) {
+          end--;
+        }
         flushRaw(end);
-        if (field.endsWith('\r')) field = field.slice(0, -1);
+        if (field.endsWith('\r')) {
+          field = field.slice(0, -1);
+        }
         const done = endRow();
-        if (done) await done;
+        if (done) {
+          await done;
+        }
         line++;
         rowLine = line;
         segStart = i + 1;
@@ -112,7 +130,9 @@ export async function readCsv(
     let text = decoder.write(chunk);
     if (first && text.length > 0) {
       first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+      }
     }
     await consume(text);
   }
@@ -120,12 +140,18 @@ export async function readCsv(
   if (inQuotes && !quoteSeen) {
     fields.push(field);
     const done = sink({ line: rowLine, fields, raw, unterminated: true });
-    if (done) await done;
+    if (done) {
+      await done;
+    }
     return;
   }
   if (field !== '' || fields.length > 0 || raw !== '') {
-    if (field.endsWith('\r')) field = field.slice(0, -1);
+    if (field.endsWith('\r')) {
+      field = field.slice(0, -1);
+    }
     const done = endRow();
-    if (done) await done;
+    if (done) {
+      await done;
+    }
   }
 }

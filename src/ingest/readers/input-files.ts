@@ -28,9 +28,15 @@ export function inputKind(path: string): { kind: InputKind; gzip: boolean } | un
   const name = basename(path).toLowerCase();
   const gzip = name.endsWith('.gz');
   const bare = gzip ? name.slice(0, -3) : name;
-  if (bare.endsWith('.ndjson') || bare.endsWith('.jsonl')) return { kind: 'ndjson', gzip };
-  if (bare.endsWith('.json')) return { kind: 'json', gzip };
-  if (bare.endsWith('.csv')) return { kind: 'csv', gzip };
+  if (bare.endsWith('.ndjson') || bare.endsWith('.jsonl')) {
+    return { kind: 'ndjson', gzip };
+  }
+  if (bare.endsWith('.json')) {
+    return { kind: 'json', gzip };
+  }
+  if (bare.endsWith('.csv')) {
+    return { kind: 'csv', gzip };
+  }
   return undefined;
 }
 
@@ -48,9 +54,13 @@ export async function expandInputs(inputs: readonly string[]): Promise<InputFile
   const out: InputFile[] = [];
   const seen = new Set<string>();
   const add = (path: string, bytes: number): void => {
-    if (seen.has(path)) return;
+    if (seen.has(path)) {
+      return;
+    }
     const kind = inputKind(path);
-    if (kind === undefined) return;
+    if (kind === undefined) {
+      return;
+    }
     seen.add(path);
     out.push({ path, bytes, ...kind });
   };
@@ -59,8 +69,11 @@ export async function expandInputs(inputs: readonly string[]): Promise<InputFile
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && !isSidecar(entry.name)) add(path, (await stat(path)).size);
+      if (entry.isDirectory()) {
+        await walk(path);
+      } else if (entry.isFile() && !isSidecar(entry.name)) {
+        add(path, (await stat(path)).size);
+      }
     }
   };
   for (const input of inputs) {
@@ -73,12 +86,15 @@ export async function expandInputs(inputs: readonly string[]): Promise<InputFile
         cause: err,
       });
     }
-    if (info.isDirectory()) await walk(path);
-    else if (inputKind(path) === undefined || isSidecar(path)) {
+    if (info.isDirectory()) {
+      await walk(path);
+    } else if (inputKind(path) === undefined || isSidecar(path)) {
       throw IngestErrors.INGEST_INPUT_UNSUPPORTED(
         `input ${input} is not .ndjson, .jsonl, .json or .csv (optionally .gz)`,
       );
-    } else add(path, info.size);
+    } else {
+      add(path, info.size);
+    }
   }
   return out;
 }
@@ -134,7 +150,9 @@ export function openInput(file: InputFile, options: { digest: boolean; signal?: 
         for (;;) {
           options.signal?.throwIfAborted();
           const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
-          if (bytesRead === 0) break;
+          if (bytesRead === 0) {
+            break;
+          }
           const chunk = buffer.subarray(0, bytesRead);
           hashed(chunk);
           yield chunk;
@@ -149,7 +167,9 @@ export function openInput(file: InputFile, options: { digest: boolean; signal?: 
     chunks,
     bytesRead: () => counter.bytes,
     digest: () => {
-      if (hash === undefined) return undefined;
+      if (hash === undefined) {
+        return undefined;
+      }
       digest ??= { sha256: hash.digest('hex'), bytes: counter.bytes };
       return digest;
     },

@@ -90,13 +90,19 @@ export async function scanJson(
         let q = chunk.indexOf(QUOTE, start);
         while (q !== -1) {
           let k = q - 1;
-          while (k >= start && chunk[k] === BACKSLASH) k--;
-          if ((q - 1 - k) % 2 === 0) break;
+          while (k >= start && chunk[k] === BACKSLASH) {
+            k--;
+          }
+          if ((q - 1 - k) % 2 === 0) {
+            break;
+          }
           q = chunk.indexOf(QUOTE, q + 1);
         }
         if (q === -1) {
           let k = n - 1;
-          while (k >= start && chunk[k] === BACKSLASH) k--;
+          while (k >= start && chunk[k] === BACKSLASH) {
+            k--;
+          }
           escaped = (n - 1 - k) % 2 === 1;
           break;
         }
@@ -141,7 +147,9 @@ export async function scanJson(
           break;
         case 0x2c /* , */:
           if (depth === 1) {
-            if (pendingString !== undefined && currentKey === 'resourceType') resourceType = pendingString;
+            if (pendingString !== undefined && currentKey === 'resourceType') {
+              resourceType = pendingString;
+            }
             pendingString = undefined;
             currentKey = undefined;
           }
@@ -229,14 +237,18 @@ export async function scanJson(
       if (queue.length > 0) {
         for (const rec of queue) {
           const done = sink(rec);
-          if (done) await done;
+          if (done) {
+            await done;
+          }
         }
         queue.length = 0;
       }
     }
     for (const rec of queue) {
       const done = sink(rec);
-      if (done) await done;
+      if (done) {
+        await done;
+      }
     }
     queue.length = 0;
     base += n;
@@ -294,6 +306,8 @@ export async function scanJson(
   }
   for (const rec of finish) {
     const done = sink(rec);
-    if (done) await done;
+    if (done) {
+      await done;
+    }
   }
 }

@@ -24,9 +24,13 @@ export async function readNdjson(
   // Not async: most sinks finish synchronously and an await per line would cost a microtask each.
   const emit = (bytes: Buffer, tooLarge: boolean, lineNo: number, offset: number): void | Promise<void> => {
     let end = bytes.length;
-    if (end > 0 && bytes[end - 1] === 13) end--;
+    if (end > 0 && bytes[end - 1] === 13) {
+      end--;
+    }
     const body = end === bytes.length ? bytes : bytes.subarray(0, end);
-    if (!tooLarge && isBlank(body)) return;
+    if (!tooLarge && isBlank(body)) {
+      return;
+    }
     return sink(
       tooLarge
         ? { line: lineNo, offset, bytes: body, kind: 'value', tooLarge }
@@ -40,7 +44,9 @@ export async function readNdjson(
     for (;;) {
       const nl = chunk.indexOf(10, start);
       if (nl === -1) {
-        if (pending.length === 0 && !pending.tooLarge) pendingOffset = base + start;
+        if (pending.length === 0 && !pending.tooLarge) {
+          pendingOffset = base + start;
+        }
         pending.add(chunk.subarray(start), true);
         break;
       }
@@ -59,7 +65,9 @@ export async function readNdjson(
           base + start,
         );
       }
-      if (done) await done;
+      if (done) {
+        await done;
+      }
       start = nl + 1;
     }
     base += chunk.length;
@@ -67,7 +75,9 @@ export async function readNdjson(
   if (pending.length > 0 || pending.tooLarge) {
     const { bytes, tooLarge } = pending.take();
     const done = emit(bytes, tooLarge, line + 1, pendingOffset);
-    if (done) await done;
+    if (done) {
+      await done;
+    }
   }
 }
 
@@ -95,7 +105,9 @@ export async function findNdjsonLines(
     if (skipping) {
       // Inside a line too large to index: skip to its end.
       const nl = data.indexOf(10);
-      if (nl === -1) continue;
+      if (nl === -1) {
+        continue;
+      }
       data = data.subarray(nl + 1);
       dataOffset += nl + 1;
       skipping = false;
@@ -118,13 +130,16 @@ export async function findNdjsonLines(
           bytes: data.subarray(start, end),
           kind: 'value',
         });
-        if (done) await done;
+        if (done) {
+          await done;
+        }
       }
       pos = data.indexOf(mark, nl + 1);
     }
     const tail = data.subarray(complete);
-    if (tail.length > maxRecordBytes) skipping = true;
-    else if (tail.length > 0) {
+    if (tail.length > maxRecordBytes) {
+      skipping = true;
+    } else if (tail.length > 0) {
       carry = Buffer.from(tail);
       carryOffset = dataOffset + complete;
     }
@@ -132,6 +147,8 @@ export async function findNdjsonLines(
   if (carry !== undefined && carry.indexOf(mark) !== -1) {
     const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
     const done = sink({ line: 0, offset: carryOffset, bytes: carry.subarray(0, end), kind: 'value' });
-    if (done) await done;
+    if (done) {
+      await done;
+    }
   }
 }

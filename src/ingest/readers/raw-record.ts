@@ -49,8 +49,12 @@ export class ByteCollector {
   }
 
   add(part: Buffer, copy = false): void {
-    if (part.length === 0) return;
-    if (this.overflow) return;
+    if (part.length === 0) {
+      return;
+    }
+    if (this.overflow) {
+      return;
+    }
     if (this.size + part.length > this.limit) {
       this.parts.push(Buffer.from(part.subarray(0, this.limit - this.size)));
       this.size = this.limit;
@@ -75,7 +79,9 @@ export class ByteCollector {
 export function isBlank(bytes: Buffer): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b !== 32 && b !== 9 && b !== 13 && b !== 10) return false;
+    if (b !== 32 && b !== 9 && b !== 13 && b !== 10) {
+      return false;
+    }
   }
   return true;
 }
@@ -89,10 +95,16 @@ export async function* withoutBom(chunks: AsyncIterable<Buffer> | Iterable<Buffe
       continue;
     }
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-    if (head.length < 3 && head.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) continue;
+    if (head.length < 3 && head.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) {
+      continue;
+    }
     const rest: Buffer = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
     head = undefined;
-    if (rest.length > 0) yield rest;
+    if (rest.length > 0) {
+      yield rest;
+    }
   }
-  if (head !== undefined && head.length > 0 && !head.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) yield head;
+  if (head !== undefined && head.length > 0 && !head.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) {
+    yield head;
+  }
 }

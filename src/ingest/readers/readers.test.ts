@@ -8,7 +8,9 @@ import type { RawRecord } from './raw-record.js';
 function chunks(text: string, size: number): Buffer[] {
   const all = Buffer.from(text, 'utf8');
   const out: Buffer[] = [];
-  for (let i = 0; i < all.length; i += size) out.push(all.subarray(i, i + size));
+  for (let i = 0; i < all.length; i += size) {
+    out.push(all.subarray(i, i + size));
+  }
   return out;
 }
 

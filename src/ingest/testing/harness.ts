@@ -60,12 +60,16 @@ export async function textCells(file: string): Promise<{ column: string; value: 
     .filter((c) => c['column_type'] === 'VARCHAR' || c['column_type'] === 'JSON')
     .map((c) => c['column_name'] as string);
   const out: { column: string; value: string }[] = [];
-  if (textColumns.length === 0) return out;
+  if (textColumns.length === 0) {
+    return out;
+  }
   const rows = await readParquetRows(file, `SELECT ${textColumns.map((c) => `"${c}"`).join(', ')} FROM t`);
   for (const row of rows) {
     for (const column of textColumns) {
       const v = row[column];
-      if (typeof v === 'string') out.push({ column, value: v });
+      if (typeof v === 'string') {
+        out.push({ column, value: v });
+      }
     }
   }
   return out;

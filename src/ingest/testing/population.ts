@@ -403,7 +403,9 @@ function personResources(
 }
 
 async function write(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
+  if (!stream.write(text)) {
+    await once(stream, 'drain');
+  }
 }
 
 async function close(stream: WriteStream): Promise<void> {
@@ -436,7 +438,9 @@ export async function writePopulation(dir: string, options: PopulationOptions): 
   for (let i = 0; i < count; i++) {
     const given = options.persons?.[i];
     const person = given ? { ...given, id: `${idPrefix}${i}` } : drawPerson(rand, i, idPrefix);
-    if (keep) persons.push(person);
+    if (keep) {
+      persons.push(person);
+    }
     const list = personResources(person, rand, options.observationsPerPatient ?? 3);
     resources += list.length;
     if (format === 'ndjson') {
@@ -467,7 +471,9 @@ export async function writePopulation(dir: string, options: PopulationOptions): 
       streams.delete(`bundle-${pad(i, 6)}.json`);
     }
   }
-  for (const s of streams.values()) await close(s);
+  for (const s of streams.values()) {
+    await close(s);
+  }
   return { dir, files, persons, resources };
 }
 
