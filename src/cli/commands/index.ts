@@ -7,12 +7,14 @@ import { registerAudit } from './audit.js';
 import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
 import { registerSovereignty } from './sovereignty.js';
+import { registerStore } from './store.js';
 import { registerSynth } from './synth.js';
 
 export type { RegisterCommand } from './types.js';
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerInit,
+  registerStore,
   registerKeys,
   registerSovereignty,
   registerSynth,
