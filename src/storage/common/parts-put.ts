@@ -104,7 +104,10 @@ async function putParts(
   what: string,
 ): Promise<ObjectInfo> {
   const caps = plan.capabilities;
-  const { uploadId } = await plan.multipart.create(key, options);
+  // Neither create nor complete takes the signal: a request cut off after the service acted on it
+  // would leave an upload we cannot name (create) or an object we then report as failed (complete).
+  const { signal: _signal, ...createOptions } = options;
+  const { uploadId } = await plan.multipart.create(key, createOptions);
   const signalOption = options.signal === undefined ? {} : { signal: options.signal };
   const completed: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -125,6 +128,7 @@ async function putParts(
   };
   try {
     try {
+      options.signal?.throwIfAborted();
       let partNumber = 1;
       upload(partNumber, firstPart);
       for await (const part of parts) {
@@ -149,7 +153,8 @@ async function putParts(
     }
     checkDigest();
     completed.sort((a, b) => a.partNumber - b.partNumber);
-    return await plan.multipart.complete(key, uploadId, completed, signalOption);
+    options.signal?.throwIfAborted();
+    return await plan.multipart.complete(key, uploadId, completed);
   } catch (err) {
     await plan.multipart.abort(key, uploadId).catch(() => undefined);
     throw err;
