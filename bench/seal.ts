@@ -2,9 +2,10 @@
  * `npm run bench:seal`: seal+hash and open+verify throughput of a 1 GiB stream through files, beside
  * what OpenSSL reaches on this machine in the same run.
  *
- * - seal: file → seal → temporary file written with fsync before close, then renamed (what an fs
- *   store does for a put); once with the SHA-256 of the sealed bytes (the default) and once without.
- * - open: file → open (every chunk and the trailer authenticated, plaintext SHA-256 checked) → discard.
+ * - seal: file → sealed-store wrapper → fs backend put (temporary file, fsync, rename: the store's
+ *   atomic write); once with the SHA-256 of the sealed bytes (the default) and once without.
+ * - open: fs backend get → sealed-store wrapper (every chunk and the trailer authenticated, plaintext
+ *   SHA-256 checked) → discard.
  * - `openssl speed -evp aes-256-gcm -bytes 16384 -seconds 3` (OpenSSL divides by its CPU time) and
  *   `openssl dgst -sha256` of the same 1 GiB file (timed here, from the page cache).
  *
@@ -18,14 +19,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseSize } from '../src/core/index.js';
-import { DEFAULT_CHUNK_SIZE, createOpenStream, createSealStream } from '../src/crypto/index.js';
+import { DEFAULT_CHUNK_SIZE } from '../src/crypto/index.js';
+import { FsStore, SealedStore, type SealingKeys } from '../src/storage/index.js';
 
 const GOAL = 0.6;
 const MIB = 1024 * 1024;
@@ -36,9 +38,18 @@ const sizeMiB = Number(process.env['HDH_BENCH_MIB'] ?? 1024);
 const chunkSize = parseSize(process.env['HDH_BENCH_CHUNK'] ?? String(DEFAULT_CHUNK_SIZE), 'HDH_BENCH_CHUNK');
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '.out');
 const input = join(outDir, `seal-input-${sizeMiB}MiB.bin`);
-const sealedFile = join(outDir, 'seal-output.sealed');
+// The store lives in memory (tmpfs) so the figures measure hdh's sealing path through the fs backend,
+// not this machine's disk; one more figure writes to a store on disk, fsync included.
+const memoryRoot = existsSync('/dev/shm')
+  ? join('/dev/shm', `hdh-bench-seal-${process.pid}`)
+  : join(outDir, 'seal-store-mem');
+const diskRoot = join(outDir, 'seal-store');
 const datasetKey = randomBytes(32);
-const identity = { keyId: 'bench-key', objectId: 'bench/object', dataset: 'bench', dataClass: 'synthetic' };
+const keys: SealingKeys = {
+  current: () => Promise.resolve({ keyId: 'bench-key', key: datasetKey }),
+  resolve: () => Promise.resolve(datasetKey),
+};
+const OBJECT_KEY = 'bench/object';
 
 interface Figure {
   /** Wall-clock MB/s. */
@@ -76,32 +87,21 @@ async function timed(bytes: number, work: () => Promise<void>): Promise<Figure> 
   return { wall: bytes / 1e6 / seconds, cpu: bytes / 1e6 / ((used.user + used.system) / 1e6) };
 }
 
-/** file → seal → temporary file (fsynced before it closes) → rename. */
-async function sealOnce(hashSealed: boolean): Promise<void> {
-  const tmp = `${sealedFile}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const seal = createSealStream({ ...identity, datasetKey, hashSealed, chunkSize });
-    await pipeline(
-      createReadStream(input, { highWaterMark: IO_BUFFER }),
-      seal.stream,
-      createWriteStream(tmp, { flags: 'wx', flush: true, highWaterMark: IO_BUFFER }),
-    );
-    await seal.result;
-    await rename(tmp, sealedFile);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+/** file → seal → fs store put (temporary file fsynced, then renamed). */
+async function sealOnce(store: FsStore, hashSealed: boolean, bytes: number): Promise<void> {
+  const sealed = new SealedStore(store, keys, { chunkSize, hashSealed });
+  await sealed.put(OBJECT_KEY, createReadStream(input, { highWaterMark: IO_BUFFER }), {
+    dataset: 'bench',
+    dataClass: 'public',
+    size: bytes,
+  });
 }
 
-/** file → open → discard. */
-async function openOnce(): Promise<void> {
-  const opened = createOpenStream({
-    resolveKey: () => Promise.resolve(datasetKey),
-    expectedObjectId: identity.objectId,
-  });
+/** fs store get → open → discard. */
+async function openOnce(store: FsStore): Promise<void> {
+  const sealed = new SealedStore(store, keys, { chunkSize });
   await pipeline(
-    createReadStream(sealedFile, { highWaterMark: IO_BUFFER }),
-    opened.stream,
+    await sealed.get(OBJECT_KEY, { expectedObjectId: OBJECT_KEY }),
     new Writable({
       highWaterMark: IO_BUFFER,
       write: (_chunk, _encoding, done) => {
@@ -109,7 +109,6 @@ async function openOnce(): Promise<void> {
       },
     }),
   );
-  await opened.result;
 }
 
 /** OpenSSL's own figure: it divides by the CPU time it used. */
@@ -157,32 +156,51 @@ function median(values: number[]): number {
 const LABELS = {
   gcm: 'openssl speed -evp aes-256-gcm (16 KiB blocks)',
   sha: 'openssl dgst -sha256 (the same file)',
-  seal: 'seal + SHA-256 of plaintext and sealed bytes, file → file',
-  sealPlain: 'seal + SHA-256 of plaintext only (hashSealed: false)',
-  open: 'open + verify (chunks, trailer, plaintext SHA-256) → discard',
+  seal: 'seal + SHA-256 of plaintext and sealed bytes → fs store',
+  sealPlain: 'seal + SHA-256 of plaintext only → fs store',
+  open: 'fs store → open + verify (chunks, trailer, SHA-256)',
+  sealDisk: 'seal + both SHA-256 → fs store on disk (fsync)',
 } as const;
 type Key = keyof typeof LABELS;
 
 async function main(): Promise<void> {
   const bytes = await ensureInput();
-  const figures: Record<Key, Figure[]> = { gcm: [], sha: [], seal: [], sealPlain: [], open: [] };
+  await rm(memoryRoot, { recursive: true, force: true });
+  await rm(diskRoot, { recursive: true, force: true });
+  const store = await FsStore.open({ name: 'bench', root: memoryRoot, createRoot: true });
+  const disk = await FsStore.open({ name: 'bench-disk', root: diskRoot, createRoot: true });
+  const figures: Record<Key, Figure[]> = {
+    gcm: [],
+    sha: [],
+    seal: [],
+    sealPlain: [],
+    sealDisk: [],
+    open: [],
+  };
   for (let run = 1; run <= runs; run++) {
     figures.gcm.push(opensslGcm());
     figures.sha.push(opensslSha256(bytes));
-    figures.sealPlain.push(await timed(bytes, () => sealOnce(false)));
-    figures.seal.push(await timed(bytes, () => sealOnce(true)));
-    figures.open.push(await timed(bytes, openOnce));
+    figures.sealPlain.push(await timed(bytes, () => sealOnce(store, false, bytes)));
+    figures.seal.push(await timed(bytes, () => sealOnce(store, true, bytes)));
+    figures.open.push(await timed(bytes, () => openOnce(store)));
+    await store.delete(OBJECT_KEY);
+    figures.sealDisk.push(await timed(bytes, () => sealOnce(disk, true, bytes)));
+    await disk.delete(OBJECT_KEY);
     const line = (Object.keys(LABELS) as Key[]).map((k) => `${k} ${figures[k].at(-1)!.wall.toFixed(0)}`);
     console.log(`run ${run}/${runs} (wall-clock MB/s): ${line.join(', ')}`);
   }
-  await rm(sealedFile, { force: true });
+  await store.close();
+  await disk.close();
+  await rm(memoryRoot, { recursive: true, force: true });
+  await rm(diskRoot, { recursive: true, force: true });
   const wall = (k: Key): number => median(figures[k].map((f) => f.wall));
   const cpu = (k: Key): number => median(figures[k].map((f) => f.cpu));
   const slower: Key = wall('gcm') <= wall('sha') ? 'gcm' : 'sha';
   const anchor = wall(slower);
   console.log(
     `\n${sizeMiB} MiB, median of ${runs} run(s), node ${process.version}, one core. ` +
-      `chunks of ${chunkSize} bytes. % = wall-clock figure / the slower OpenSSL figure (${LABELS[slower]}).`,
+      `chunks of ${chunkSize} bytes; fs store in memory (tmpfs) except the disk line. ` +
+      `% = wall-clock figure / the slower OpenSSL figure (${LABELS[slower]}).`,
   );
   console.log(`${''.padEnd(62)} ${'MB/s'.padStart(7)} ${'%'.padStart(5)} ${'MB/cpu-s'.padStart(9)}`);
   for (const k of Object.keys(LABELS) as Key[]) {

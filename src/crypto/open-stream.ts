@@ -95,7 +95,8 @@ class OpenTransform extends Transform {
   #sealedSize = 0;
 
   constructor(params: OpenParams, header: Settleable<SealedHeader>, outcome: Settleable<OpenResult>) {
-    super();
+    // Room for a few MiB on each side lets opening go on while the source reads and the sink writes.
+    super({ readableHighWaterMark: 4 * 1024 * 1024, writableHighWaterMark: 1024 * 1024 });
     this.#params = params;
     this.#headerOutcome = header;
     this.#outcome = outcome;

@@ -76,7 +76,8 @@ class SealTransform extends Transform {
   #sealedSize = 0;
 
   constructor(params: SealParams, chunkSize: number, outcome: Settleable<SealResult>) {
-    super();
+    // Room for a few MiB on each side lets sealing go on while the sink writes (they overlap).
+    super({ readableHighWaterMark: 4 * 1024 * 1024, writableHighWaterMark: 1024 * 1024 });
     this.#params = params;
     this.#chunkSize = chunkSize;
     this.#outcome = outcome;

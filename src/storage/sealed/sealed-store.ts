@@ -77,11 +77,21 @@ export class SealedStore {
   readonly inner: ObjectStore;
   readonly #keys: SealingKeys;
   readonly #chunkSize: number | undefined;
+  readonly #hashSealed: boolean;
 
-  constructor(inner: ObjectStore, keys: SealingKeys, options: { chunkSize?: number } = {}) {
+  /**
+   * `hashSealed` (default true): also compute the SHA-256 of the sealed bytes while writing, which
+   * migration and verification compare later; it costs a second hash pass over the data.
+   */
+  constructor(
+    inner: ObjectStore,
+    keys: SealingKeys,
+    options: { chunkSize?: number; hashSealed?: boolean } = {},
+  ) {
     this.inner = inner;
     this.#keys = keys;
     this.#chunkSize = options.chunkSize;
+    this.#hashSealed = options.hashSealed ?? true;
   }
 
   get name(): string {
@@ -100,6 +110,7 @@ export class SealedStore {
     const seal = createSealStream({
       ...identity,
       datasetKey,
+      hashSealed: this.#hashSealed,
       ...(this.#chunkSize !== undefined ? { chunkSize: this.#chunkSize } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
