@@ -12,8 +12,11 @@ function errorModules(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...errorModules(path));
-    else if (entry.name === 'errors.ts') found.push(path);
+    if (entry.isDirectory()) {
+      found.push(...errorModules(path));
+    } else if (entry.name === 'errors.ts') {
+      found.push(path);
+    }
   }
   return found.sort();
 }
@@ -24,10 +27,18 @@ export async function renderErrorsDoc(): Promise<string> {
   for (const file of modules) {
     const before = new Set(registeredErrors().map((e) => e.code));
     await import(pathToFileURL(file).href);
-    for (const e of registeredErrors()) if (!before.has(e.code)) owner.set(e.code, relative(ROOT, file));
+    for (const e of registeredErrors()) {
+      if (!before.has(e.code)) {
+        owner.set(e.code, relative(ROOT, file));
+      }
+    }
   }
   // Codes registered before this walk (imported by this script itself) belong to core.
-  for (const e of registeredErrors()) if (!owner.has(e.code)) owner.set(e.code, 'src/core/errors.ts');
+  for (const e of registeredErrors()) {
+    if (!owner.has(e.code)) {
+      owner.set(e.code, 'src/core/errors.ts');
+    }
+  }
   const rows = registeredErrors().map(
     (e) =>
       `| \`${e.code}\` | ${e.status} | ${e.retryable ? 'yes' : 'no'} | ${e.description.replace(/\|/g, '\\|')} |`,

@@ -27,7 +27,9 @@ describe.each(dialects)('$name: audit log', (dialect) => {
     }
   });
   afterAll(async () => {
-    for (const h of opened) await h.close();
+    for (const h of opened) {
+      await h.close();
+    }
   });
 
   it('verifies an untouched chain and reports its head', async () => {
@@ -113,7 +115,9 @@ describe.each(dialects)('$name: audit log', (dialect) => {
     ).rejects.toThrow('disk on fire');
     expect(await hub.db.selectFrom('hub_meta').select('key').where('key', '=', 'k2').execute()).toEqual([]);
     const last = [];
-    for await (const e of log.entries({ afterSeq: 5 })) last.push(e);
+    for await (const e of log.entries({ afterSeq: 5 })) {
+      last.push(e);
+    }
     expect(last.map((e) => [e.target, e.outcome])).toEqual([
       ['k', 'success'],
       ['k2', 'failure'],
@@ -145,7 +149,9 @@ describe.each(dialects)('$name: audit log', (dialect) => {
   it('filters entries by action prefix', async () => {
     await log.record({ actor: 'op', action: 'keys.shred', target: 'dataset:d' });
     const found = [];
-    for await (const e of log.entries({ action: 'keys.*' })) found.push(e.action);
+    for await (const e of log.entries({ action: 'keys.*' })) {
+      found.push(e.action);
+    }
     expect(found).toEqual(['keys.shred']);
     const n = await sql<{ n: number }>`select count(*) as n from audit_log`.execute(hub.db);
     expect(n.rows[0]!.n).toBe(6);

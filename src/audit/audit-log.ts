@@ -112,12 +112,16 @@ export class AuditLog {
           );
         }
         const computed = entryHash({ ...row, prevHash: row.prev_hash });
-        if (computed !== row.hash) return bad('its content does not match its hash (the entry was changed)');
+        if (computed !== row.hash) {
+          return bad('its content does not match its hash (the entry was changed)');
+        }
         prevHash = row.hash;
         expectedSeq++;
         count++;
       }
-      if (rows.length < PAGE) break;
+      if (rows.length < PAGE) {
+        break;
+      }
       afterSeq = rows[rows.length - 1]!.seq;
     }
     return { ok: true, entries: count, headSeq: expectedSeq - 1, headHash: prevHash };
@@ -129,7 +133,9 @@ export class AuditLog {
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       let q = this.#hub.db.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq);
-      if (query.actor !== undefined) q = q.where('actor', '=', query.actor);
+      if (query.actor !== undefined) {
+        q = q.where('actor', '=', query.actor);
+      }
       if (query.action !== undefined) {
         q = q.where(
           'action',
@@ -137,11 +143,19 @@ export class AuditLog {
           query.action.endsWith('*') ? `${query.action.slice(0, -1)}%` : query.action,
         );
       }
-      if (query.target !== undefined) q = q.where('target', '=', query.target);
-      if (query.since !== undefined) q = q.where('at', '>=', query.since);
+      if (query.target !== undefined) {
+        q = q.where('target', '=', query.target);
+      }
+      if (query.since !== undefined) {
+        q = q.where('at', '>=', query.since);
+      }
       const rows = await q.orderBy('seq').limit(Math.min(PAGE, remaining)).execute();
-      for (const row of rows) yield toEntry(row);
-      if (rows.length === 0 || rows.length < PAGE) return;
+      for (const row of rows) {
+        yield toEntry(row);
+      }
+      if (rows.length === 0 || rows.length < PAGE) {
+        return;
+      }
       remaining -= rows.length;
       afterSeq = rows[rows.length - 1]!.seq;
     }

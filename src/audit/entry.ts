@@ -39,10 +39,13 @@ const SECRET_KEY = /pass(word|phrase)?|secret|token|pin$|^pin|credential|private
 export function redactSecrets(details: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(details)) {
-    if (SECRET_KEY.test(k)) out[k] = '[redacted]';
-    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    if (SECRET_KEY.test(k)) {
+      out[k] = '[redacted]';
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       out[k] = redactSecrets(v as Record<string, unknown>);
-    } else out[k] = v;
+    } else {
+      out[k] = v;
+    }
   }
   return out;
 }

@@ -27,14 +27,20 @@ export function createOutput(stdout: Writable = process.stdout, stderr: Writable
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (typeof value === 'bigint') {
+    return Number(value);
+  }
+  if (value instanceof Uint8Array) {
+    return Buffer.from(value).toString('base64');
+  }
   return value;
 }
 
 export function formatTable(rows: readonly Record<string, unknown>[], columns?: readonly string[]): string {
   const cols = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
-  if (cols.length === 0) return '';
+  if (cols.length === 0) {
+    return '';
+  }
   const cells = rows.map((r) => cols.map((c) => cellText(r[c])));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const fmt = (values: readonly string[]): string =>
@@ -46,10 +52,18 @@ export function formatTable(rows: readonly Record<string, unknown>[], columns?: 
 }
 
 function cellText(v: unknown): string {
-  if (v === undefined || v === null) return '-';
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
+  if (v === undefined || v === null) {
+    return '-';
+  }
+  if (v instanceof Date) {
+    return v.toISOString();
+  }
+  if (typeof v === 'string') {
+    return v;
+  }
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+    return v.toString();
+  }
   return JSON.stringify(v) ?? '-';
 }
 

@@ -96,7 +96,9 @@ export function errorDefinition(code: string): RegisteredError | undefined {
 
 /** True for an HdhError, optionally of one of the given codes. Works across duplicated module copies. */
 export function isHdhError(err: unknown, ...codes: string[]): err is HdhError {
-  if (!(err instanceof Error) || err.name !== 'HdhError') return false;
+  if (!(err instanceof Error) || err.name !== 'HdhError') {
+    return false;
+  }
   const code: unknown = (err as { code?: unknown }).code;
   return typeof code === 'string' && (codes.length === 0 || codes.includes(code));
 }
@@ -140,7 +142,9 @@ export const CoreErrors = defineErrors({
 
 /** Turns anything thrown into an HdhError, keeping HdhErrors as they are. */
 export function toHdhError(err: unknown): HdhError {
-  if (isHdhError(err)) return err;
+  if (isHdhError(err)) {
+    return err;
+  }
   if (err instanceof Error && err.name === 'AbortError') {
     return CoreErrors.OPERATION_ABORTED(err.message, { cause: err });
   }

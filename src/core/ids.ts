@@ -16,7 +16,9 @@ export function newId(prefix?: string): string {
   }
   const rand = randomBytes(10);
   let tail = '';
-  for (const b of rand) tail += CROCKFORD[b % 32]!;
+  for (const b of rand) {
+    tail += CROCKFORD[b % 32]!;
+  }
   const id = head + tail.slice(0, 16);
   return prefix === undefined ? id : `${prefix}_${id}`;
 }

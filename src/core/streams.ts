@@ -15,10 +15,18 @@ export type BodySource =
   | string;
 
 export function toReadable(body: BodySource): Readable {
-  if (body instanceof Readable) return body;
-  if (typeof body === 'string') return Readable.from([Buffer.from(body)], { objectMode: false });
-  if (body instanceof Uint8Array) return Readable.from([body], { objectMode: false });
-  if (isWebStream(body)) return Readable.fromWeb(body);
+  if (body instanceof Readable) {
+    return body;
+  }
+  if (typeof body === 'string') {
+    return Readable.from([Buffer.from(body)], { objectMode: false });
+  }
+  if (body instanceof Uint8Array) {
+    return Readable.from([body], { objectMode: false });
+  }
+  if (isWebStream(body)) {
+    return Readable.fromWeb(body);
+  }
   return Readable.from(body as AsyncIterable<Uint8Array>, { objectMode: false });
 }
 

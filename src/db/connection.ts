@@ -91,7 +91,9 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<HubDb>
 
 // Sizes and counts are bigint in the schema; they fit a double (< 2^53) for any real hub.
 function pgTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
-  if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
+  if (oid === INT8_OID || oid === NUMERIC_OID) {
+    return (v: string) => Number(v);
+  }
   const builtin = pg.types.getTypeParser as (oid: number, format?: string) => (value: string) => unknown;
   return builtin(oid, format);
 }
@@ -99,7 +101,9 @@ function pgTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) 
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
+    if (u.password) {
+      u.password = '***';
+    }
     return u.toString();
   } catch {
     return url.replace(/:[^:@/]*@/, ':***@');

@@ -44,6 +44,59 @@ export interface DatasetsTable {
   description: string;
   created_at: string;
   created_by: string;
+  publisher: string | null;
+  /** JSON array of theme codes. */
+  themes: string | null;
+  /** JSON array of keywords. */
+  keywords: string | null;
+  temporal_start: string | null;
+  temporal_end: string | null;
+  spatial: string | null;
+  current_version: number | null;
+  updated_at: string | null;
+}
+
+export interface DatasetVersionsTable {
+  dataset: string;
+  version: number;
+  created_at: string;
+  created_by: string;
+  profile_name: string;
+  profile_version: string;
+  key_id: string;
+  persons: number;
+  /** JSON: read/accepted/quarantined, per resource type. */
+  summary: string;
+  /** JSON: tables with rows, columns and the object holding each. */
+  tables: string;
+  /** JSON: input files with SHA-256 and size. */
+  inputs: string;
+}
+
+export interface DatasetInputsTable {
+  dataset: string;
+  sha256: string;
+  version: number;
+  file_name: string;
+  bytes: number;
+}
+
+export interface QuarantineTable {
+  id: string;
+  dataset: string;
+  ingest_id: string;
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  resource_type: string | null;
+  store: string;
+  object_key: string;
+  status: string;
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  resolution: string | null;
 }
 
 export interface ObjectsTable {
@@ -174,6 +227,9 @@ export interface Database {
   audit_log: AuditLogTable;
   dataset_keys: DatasetKeysTable;
   datasets: DatasetsTable;
+  dataset_versions: DatasetVersionsTable;
+  dataset_inputs: DatasetInputsTable;
+  quarantine: QuarantineTable;
   objects: ObjectsTable;
   migrations: MigrationsTable;
   migration_objects: MigrationObjectsTable;

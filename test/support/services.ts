@@ -20,7 +20,9 @@ export async function serviceAvailable(name: string, probe: () => Promise<boolea
   } catch {
     ok = false;
   }
-  if (ok) return true;
+  if (ok) {
+    return true;
+  }
   if (REQUIRE_SERVICES) {
     throw new Error(`${name} is required (HDH_TEST_REQUIRE_SERVICES=1) but does not answer`);
   }

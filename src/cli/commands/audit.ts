@@ -13,8 +13,9 @@ export const registerAudit: RegisterCommand = (program: Command, ctx, setExitCod
     .option('--json', 'machine-readable answer')
     .action(async (opts: { json?: boolean }) => {
       const result = await withHub({ home: ctx.home(), env: ctx.env }, (hub) => hub.audit.verify());
-      if (opts.json) ctx.out.json(result);
-      else if (result.ok) {
+      if (opts.json) {
+        ctx.out.json(result);
+      } else if (result.ok) {
         ctx.out.line(
           `audit log intact: ${result.entries} entries, head #${result.headSeq} ${result.headHash}`,
         );
@@ -23,7 +24,9 @@ export const registerAudit: RegisterCommand = (program: Command, ctx, setExitCod
         ctx.out.line(`audit log BROKEN at entry #${bad.seq} (${bad.id}): ${bad.reason}`);
         ctx.out.line(`${result.entries} entries before it verify.`);
       }
-      if (!result.ok) setExitCode(1);
+      if (!result.ok) {
+        setExitCode(1);
+      }
     });
 
   audit
@@ -42,7 +45,9 @@ export const registerAudit: RegisterCommand = (program: Command, ctx, setExitCod
           ...(opts.action ? { action: opts.action } : {}),
           ...(opts.actor ? { actor: opts.actor } : {}),
         })) {
-          if (!sink.write(`${JSON.stringify(entry)}\n`)) await once(sink, 'drain');
+          if (!sink.write(`${JSON.stringify(entry)}\n`)) {
+            await once(sink, 'drain');
+          }
           n++;
         }
         if (opts.out) {

@@ -56,7 +56,9 @@ export function listOverridable(
   if (schema['type'] === 'object' && isRecord(schema['patternProperties'])) {
     const valueSchema = Object.values(schema['patternProperties'] as Record<string, Schema>)[0];
     if (valueSchema !== undefined && isRecord(doc)) {
-      for (const key of Object.keys(doc)) out.push(...listOverridable(valueSchema, doc[key], [...path, key]));
+      for (const key of Object.keys(doc)) {
+        out.push(...listOverridable(valueSchema, doc[key], [...path, key]));
+      }
     }
     return out;
   }
@@ -74,7 +76,9 @@ export function readEnvOverrides(
   for (const leaf of listOverridable(schema, doc)) {
     const variable = envName(leaf.path);
     const raw = env[variable];
-    if (raw === undefined) continue;
+    if (raw === undefined) {
+      continue;
+    }
     overrides.push({ variable, path: leaf.path, value: convert(leaf.schema, raw) });
   }
   return overrides;
@@ -85,7 +89,9 @@ export function applyOverrides(doc: Record<string, unknown>, overrides: readonly
     let node: Record<string, unknown> = doc;
     for (const seg of o.path.slice(0, -1)) {
       const next = node[seg];
-      if (!isRecord(next)) node[seg] = {};
+      if (!isRecord(next)) {
+        node[seg] = {};
+      }
       node = node[seg] as Record<string, unknown>;
     }
     node[o.path[o.path.length - 1]!] = o.value;
@@ -95,15 +101,21 @@ export function applyOverrides(doc: Record<string, unknown>, overrides: readonly
 function convert(schema: Schema, raw: string): unknown {
   const types = new Set<unknown>([schema['type']]);
   if (Array.isArray(schema['anyOf'])) {
-    for (const v of schema['anyOf'] as Schema[]) types.add(typeof v['const']);
+    for (const v of schema['anyOf'] as Schema[]) {
+      types.add(typeof v['const']);
+    }
   }
   if (types.has('integer') || types.has('number')) {
     const n = Number(raw);
     return raw.trim() !== '' && Number.isFinite(n) ? n : raw;
   }
   if (types.has('boolean')) {
-    if (/^(true|1|yes)$/i.test(raw)) return true;
-    if (/^(false|0|no)$/i.test(raw)) return false;
+    if (/^(true|1|yes)$/i.test(raw)) {
+      return true;
+    }
+    if (/^(false|0|no)$/i.test(raw)) {
+      return false;
+    }
   }
   return raw;
 }

@@ -110,7 +110,9 @@ function collectProblems(
   for (const e of Value.Errors(HubConfig, value)) {
     const segments = e.instancePath.split('/').slice(1).map(unescapePointer);
     // The "schema is false" twin of an additionalProperties error adds nothing a reader needs.
-    if (e.keyword === 'boolean') continue;
+    if (e.keyword === 'boolean') {
+      continue;
+    }
     let message = e.message;
     let path = segments;
     if (e.keyword === 'additionalProperties') {
@@ -126,14 +128,18 @@ function collectProblems(
       path = segments;
     }
     const key = path.join('.');
-    if (!byPath.has(key)) byPath.set(key, problemAt(path, message, doc, lines, overrides));
+    if (!byPath.has(key)) {
+      byPath.set(key, problemAt(path, message, doc, lines, overrides));
+    }
   }
   return [...byPath.values()];
 }
 
 function describeUnion(path: string[], value: unknown): string {
   let node: unknown = value;
-  for (const seg of path) node = (node as Record<string, unknown> | undefined)?.[seg];
+  for (const seg of path) {
+    node = (node as Record<string, unknown> | undefined)?.[seg];
+  }
   const storeType =
     path.length >= 2 && path[0] === 'stores' && path.length <= 3 ? 'fs, s3, azure-blob or memory' : undefined;
   if (storeType !== undefined && path[path.length - 1] === 'type') {
@@ -155,7 +161,9 @@ function problemAt(
     const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
     const pair = findKeyNode(doc, path.slice(0, n));
     const offset = pair ?? node?.range?.[0];
-    if (offset !== undefined) line = lines.linePos(offset).line;
+    if (offset !== undefined) {
+      line = lines.linePos(offset).line;
+    }
   }
   return {
     path: path.join('.'),
@@ -167,7 +175,9 @@ function problemAt(
 
 function findKeyNode(doc: Document, path: readonly string[]): number | undefined {
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
-  if (!isMap(parent)) return undefined;
+  if (!isMap(parent)) {
+    return undefined;
+  }
   const item = parent.items.find(
     (p) => (p.key as { value?: unknown } | null)?.value === path[path.length - 1],
   );
