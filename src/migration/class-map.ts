@@ -17,6 +17,8 @@ export interface ClassMap {
   /** The assignment of the longest prefix of `key`, if any. */
   lookup(key: string): ClassAssignment | undefined;
   readonly size: number;
+  /** The entries, as `createClassMap` takes them (kept in the journal so that sync classifies alike). */
+  readonly entries: Readonly<Record<string, { readonly class: string; readonly dataset?: string }>>;
 }
 
 /** Builds a map from entries, checking every class against `classes`. */
@@ -45,8 +47,16 @@ export function createClassMap(
   }
   // Longest first, so the first match is the most specific.
   list.sort((a, b) => b.prefix.length - a.prefix.length);
+  const kept: Record<string, { class: string; dataset?: string }> = {};
+  for (const e of list) {
+    kept[e.prefix] =
+      e.assignment.dataset === undefined
+        ? { class: e.assignment.dataClass }
+        : { class: e.assignment.dataClass, dataset: e.assignment.dataset };
+  }
   return {
     size: list.length,
+    entries: kept,
     lookup(key) {
       for (const e of list) if (key.startsWith(e.prefix)) return e.assignment;
       return undefined;

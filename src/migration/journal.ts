@@ -29,7 +29,7 @@ export const OBJECT_STATES = ['pending', 'copying', 'copied', 'verified', 'faile
 export type ObjectState = (typeof OBJECT_STATES)[number];
 
 /** Migration life cycle: planned → running → cut-over ⇄ rolled-back → decommissioned; or refused. */
-export type MigrationState = 'planned' | 'refused' | 'running' | 'cut-over' | 'rolled-back' | 'decommissioned';
+export type MigrationState = 'planning' | 'planned' | 'refused' | 'running' | 'cut-over' | 'rolled-back' | 'decommissioned';
 
 /** Rows per INSERT statement: under SQLite's and PostgreSQL's bound-parameter limits. */
 export const INSERT_BATCH = 500;
@@ -444,12 +444,13 @@ export class Journal {
   }
 
   /** Units not done yet (pending or leased), by migration. */
-  async openUnits(migration: string): Promise<{ pending: number; leased: number }> {
+  async openUnits(migration: string, phase?: number): Promise<{ pending: number; leased: number }> {
     const rows = await this.db
       .selectFrom('migration_units')
       .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
       .where('migration', '=', migration)
       .where('state', 'in', ['pending', 'leased'])
+      .$if(phase !== undefined, (q) => q.where('phase', '=', phase!))
       .groupBy('state')
       .execute();
     const n = (s: string): number => Number(rows.find((r) => r.state === s)?.n ?? 0);

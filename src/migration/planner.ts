@@ -121,7 +121,7 @@ export async function plan(deps: MigrationDeps, journal: Journal, request: PlanR
     inventory: request.inventory ?? null,
     defaultClass: request.defaultClass ?? null,
     defaultDataset: request.defaultDataset ?? null,
-    classMapEntries: request.classMap?.size ?? 0,
+    classMap: request.classMap?.entries ?? null,
     estimate: { ...request.estimate },
     unitLimits: request.unitLimits ?? DEFAULT_UNIT_LIMITS,
   };
