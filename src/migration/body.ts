@@ -6,7 +6,10 @@
 import { Readable } from 'node:stream';
 
 /** Reads at least `n` bytes (fewer if the body is shorter) and gives back a body that still holds them. */
-export async function peekBody(body: Readable, n: number): Promise<{ first: Buffer; body: AsyncIterable<Buffer> }> {
+export async function peekBody(
+  body: Readable,
+  n: number,
+): Promise<{ first: Buffer; body: AsyncIterable<Buffer> }> {
   const it = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let length = 0;
@@ -17,18 +20,24 @@ export async function peekBody(body: Readable, n: number): Promise<{ first: Buff
       done = true;
       break;
     }
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     head.push(chunk);
     length += chunk.length;
   }
   const first = head.length === 1 ? head[0]! : Buffer.concat(head);
   async function* rest(): AsyncIterable<Buffer> {
-    for (const chunk of head) yield chunk;
-    if (done) return;
+    for (const chunk of head) {
+      yield chunk;
+    }
+    if (done) {
+      return;
+    }
     for (;;) {
       const next = await it.next();
-      if (next.done === true) return;
-      yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+      if (next.done === true) {
+        return;
+      }
+      yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     }
   }
   return { first: first.subarray(0, Math.min(n, first.length)), body: rest() };
@@ -56,7 +65,9 @@ export async function* cutParts(source: AsyncIterable<Buffer>, partSize: number)
       }
     }
   }
-  if (fill > 0) yield buf.subarray(0, fill);
+  if (fill > 0) {
+    yield buf.subarray(0, fill);
+  }
 }
 
 /** A Readable over an async iterable of buffers (byte mode). */

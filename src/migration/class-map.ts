@@ -58,7 +58,11 @@ export function createClassMap(
     size: list.length,
     entries: kept,
     lookup(key) {
-      for (const e of list) if (key.startsWith(e.prefix)) return e.assignment;
+      for (const e of list) {
+        if (key.startsWith(e.prefix)) {
+          return e.assignment;
+        }
+      }
       return undefined;
     },
   };
@@ -70,13 +74,17 @@ export function loadClassMap(file: string, classes: readonly string[]): ClassMap
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw MigrationErrors.MIGRATION_CLASS_MAP_INVALID(`class map ${file} cannot be read: ${(err as Error).message}`);
+    throw MigrationErrors.MIGRATION_CLASS_MAP_INVALID(
+      `class map ${file} cannot be read: ${(err as Error).message}`,
+    );
   }
   let data: unknown;
   try {
     data = parse(text);
   } catch (err) {
-    throw MigrationErrors.MIGRATION_CLASS_MAP_INVALID(`class map ${file} is not YAML or JSON: ${(err as Error).message}`);
+    throw MigrationErrors.MIGRATION_CLASS_MAP_INVALID(
+      `class map ${file} is not YAML or JSON: ${(err as Error).message}`,
+    );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw MigrationErrors.MIGRATION_CLASS_MAP_INVALID(

@@ -37,8 +37,13 @@ export function destinationKey(sourceKey: string, sourcePrefix: string, destPref
 }
 
 /** Classifies a batch (one query for the hub records of the whole batch). */
-export async function classifyBatch(ctx: ClassifyContext, entries: readonly SourceEntry[]): Promise<Classified[]> {
-  if (entries.length === 0) return [];
+export async function classifyBatch(
+  ctx: ClassifyContext,
+  entries: readonly SourceEntry[],
+): Promise<Classified[]> {
+  if (entries.length === 0) {
+    return [];
+  }
   const records = await ctx.db
     .selectFrom('objects')
     .select(['key', 'object_id', 'dataset', 'class', 'sealed'])
@@ -62,7 +67,9 @@ export async function classifyBatch(ctx: ClassifyContext, entries: readonly Sour
     const phase = dataClass === undefined ? -1 : ctx.classOrder.indexOf(dataClass);
     let block: { code: string; message: string } | undefined;
     const sealedSize =
-      record?.sealed === 1 ? entry.size : ctx.sealer.sealedSize(entry.size, { objectId, dataset, dataClass: dataClass ?? '' });
+      record?.sealed === 1
+        ? entry.size
+        : ctx.sealer.sealedSize(entry.size, { objectId, dataset, dataClass: dataClass ?? '' });
     if (dataClass === undefined || phase < 0) {
       block = {
         code: 'MIGRATION_CLASS_UNKNOWN',

@@ -51,7 +51,11 @@ export interface CopierContext {
 type Copied = Extract<ObjectOutcome, { kind: 'copied' }>;
 
 /** Copies `row`, retrying retryable failures; never throws except when the run is aborted. */
-export async function copyObject(ctx: CopierContext, row: ObjectRow, recovering: boolean): Promise<ObjectOutcome> {
+export async function copyObject(
+  ctx: CopierContext,
+  row: ObjectRow,
+  recovering: boolean,
+): Promise<ObjectOutcome> {
   let retries = 0;
   let current = row;
   for (let attempt = 0; ; attempt++) {
@@ -59,7 +63,9 @@ export async function copyObject(ctx: CopierContext, row: ObjectRow, recovering:
       const outcome = await attemptCopy(ctx, current, recovering || attempt > 0);
       return { ...outcome, retries };
     } catch (err) {
-      if (ctx.signal.aborted) throw CoreErrors.OPERATION_ABORTED('the run was stopped', { cause: err });
+      if (ctx.signal.aborted) {
+        throw CoreErrors.OPERATION_ABORTED('the run was stopped', { cause: err });
+      }
       const e = toHdhError(err);
       if (e.code === 'STORAGE_NOT_FOUND' || e.code === 'MIGRATION_SOURCE_GONE') {
         return {
@@ -74,11 +80,20 @@ export async function copyObject(ctx: CopierContext, row: ObjectRow, recovering:
       if (e.retryable && attempt < ctx.retry.retries) {
         retries++;
         ctx.onRetry(e, isThrottle(e));
-        await sleep(backoffMs(ctx.retry, attempt + 1), undefined, { signal: ctx.signal }).catch(() => undefined);
+        await sleep(backoffMs(ctx.retry, attempt + 1), undefined, { signal: ctx.signal }).catch(
+          () => undefined,
+        );
         current = (await ctx.journal.object(ctx.migration, row.seq)) ?? current;
         continue;
       }
-      return { seq: row.seq, kind: 'failed', code: e.code, message: e.message, retryable: e.retryable, retries };
+      return {
+        seq: row.seq,
+        kind: 'failed',
+        code: e.code,
+        message: e.message,
+        retryable: e.retryable,
+        retries,
+      };
     }
   }
 }
@@ -93,15 +108,21 @@ function call<T>(ctx: CopierContext, op: () => Promise<T>): Promise<T> {
 
 /** Whether what the source says now is the version the journal holds. */
 export function sameVersion(row: ObjectRow, info: ObjectInfo): boolean {
-  if (info.size !== row.size) return false;
+  if (info.size !== row.size) {
+    return false;
+  }
   const etag = normaliseEtag(info.etag);
-  if (etag !== null && row.etag !== null) return etag === row.etag;
+  if (etag !== null && row.etag !== null) {
+    return etag === row.etag;
+  }
   return info.lastModified.getTime() === Date.parse(row.last_modified);
 }
 
 function metadataOf(ctx: CopierContext, row: ObjectRow): Record<string, string> {
   const meta: Record<string, string> = { [META_MIGRATION]: ctx.migration };
-  if (row.etag !== null) meta[META_SOURCE_ETAG] = row.etag;
+  if (row.etag !== null) {
+    meta[META_SOURCE_ETAG] = row.etag;
+  }
   return meta;
 }
 
@@ -111,8 +132,14 @@ async function recheckSource(
   row: ObjectRow,
 ): Promise<{ changed: false } | { changed: true; outcome: ObjectOutcome }> {
   const info = await call(ctx, () => ctx.source.head(row.source_key, { signal: ctx.signal }));
-  if (info === undefined) throw MigrationErrors.MIGRATION_SOURCE_GONE(`source object ${row.source_key} was deleted during its copy`);
-  if (sameVersion(row, info)) return { changed: false };
+  if (info === undefined) {
+    throw MigrationErrors.MIGRATION_SOURCE_GONE(
+      `source object ${row.source_key} was deleted during its copy`,
+    );
+  }
+  if (sameVersion(row, info)) {
+    return { changed: false };
+  }
   return {
     changed: true,
     outcome: {
@@ -129,13 +156,19 @@ async function recheckSource(
 
 async function attemptCopy(ctx: CopierContext, row: ObjectRow, recovering: boolean): Promise<ObjectOutcome> {
   const multipart = ctx.dest.capabilities.multipart ? ctx.dest.multipart : undefined;
-  if (row.upload_id !== null && multipart !== undefined) return copyInParts(ctx, row, multipart, true);
+  if (row.upload_id !== null && multipart !== undefined) {
+    return copyInParts(ctx, row, multipart, true);
+  }
   if (recovering) {
     const adopted = await adopt(ctx, row);
-    if (adopted !== undefined) return adopted;
+    if (adopted !== undefined) {
+      return adopted;
+    }
   }
   const sealedSize = ctx.sealer.sealedSize(row.size, identityOf(row));
-  if (sealedSize <= ctx.smallObjectBytes) return copySmall(ctx, row);
+  if (sealedSize <= ctx.smallObjectBytes) {
+    return copySmall(ctx, row);
+  }
   if (multipart !== undefined && sealedSize > partSizeFor(sealedSize, ctx.dest.capabilities, ctx.partBytes)) {
     return copyInParts(ctx, row, multipart, false);
   }
@@ -143,7 +176,12 @@ async function attemptCopy(ctx: CopierContext, row: ObjectRow, recovering: boole
 }
 
 /** The plaintext side of a copy: throttled, counted, MD5-checked when the source keeps an MD5. */
-async function* meter(ctx: CopierContext, body: AsyncIterable<Buffer>, md5: Hash | undefined, counted: { bytes: number }) {
+async function* meter(
+  ctx: CopierContext,
+  body: AsyncIterable<Buffer>,
+  md5: Hash | undefined,
+  counted: { bytes: number },
+) {
   for await (const chunk of body) {
     await ctx.limiter.take(chunk.length, ctx.signal);
     md5?.update(chunk);
@@ -236,7 +274,12 @@ async function runChain(
   return result;
 }
 
-function copiedOutcome(ctx: CopierContext, row: ObjectRow, chain: ChainResult, destEtag: string | null): Copied {
+function copiedOutcome(
+  ctx: CopierContext,
+  row: ObjectRow,
+  chain: ChainResult,
+  destEtag: string | null,
+): Copied {
   return {
     seq: row.seq,
     kind: 'copied',
@@ -256,13 +299,21 @@ function copiedOutcome(ctx: CopierContext, row: ObjectRow, chain: ChainResult, d
 async function copySmall(ctx: CopierContext, row: ObjectRow): Promise<ObjectOutcome> {
   const chunks: Buffer[] = [];
   const chain = await runChain(ctx, row, async (sealed) => {
-    for await (const chunk of sealed) chunks.push(chunk);
+    for await (const chunk of sealed) {
+      chunks.push(chunk);
+    }
   });
   const check = await recheckSource(ctx, row);
-  if (check.changed) return check.outcome;
+  if (check.changed) {
+    return check.outcome;
+  }
   const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   const info = await call(ctx, () =>
-    ctx.dest.put(row.dest_key, body, { size: body.length, metadata: metadataOf(ctx, row), signal: ctx.signal }),
+    ctx.dest.put(row.dest_key, body, {
+      size: body.length,
+      metadata: metadataOf(ctx, row),
+      signal: ctx.signal,
+    }),
   );
   ctx.onSent(body.length);
   return copiedOutcome(ctx, row, chain, normaliseEtag(info.etag));
@@ -278,17 +329,31 @@ async function copyStreamed(ctx: CopierContext, row: ObjectRow): Promise<ObjectO
     const it = sealed[Symbol.asyncIterator]();
     // The first sealed bytes tell whether the object is sealed here or copied as it is: its size follows.
     const head = await it.next();
-    if (head.done !== true) first.push(head.value);
+    if (head.done !== true) {
+      first.push(head.value);
+    }
     const size = (await header()) === null ? row.size : expected;
-    const writing = ctx.dest.put(row.dest_key, pass, { size, metadata: metadataOf(ctx, row), signal: ctx.signal });
+    const writing = ctx.dest.put(row.dest_key, pass, {
+      size,
+      metadata: metadataOf(ctx, row),
+      signal: ctx.signal,
+    });
     const feeding = (async () => {
       try {
-        for (const c of first) if (!pass.write(c)) await new Promise((r) => pass.once('drain', r));
+        for (const c of first) {
+          if (!pass.write(c)) {
+            await new Promise((r) => pass.once('drain', r));
+          }
+        }
         for (;;) {
           const next = await it.next();
-          if (next.done === true) break;
+          if (next.done === true) {
+            break;
+          }
           ctx.onSent(next.value.length);
-          if (!pass.write(next.value)) await new Promise((r) => pass.once('drain', r));
+          if (!pass.write(next.value)) {
+            await new Promise((r) => pass.once('drain', r));
+          }
         }
         pass.end();
       } catch (err) {
@@ -297,13 +362,19 @@ async function copyStreamed(ctx: CopierContext, row: ObjectRow): Promise<ObjectO
       }
     })();
     const [written] = await Promise.allSettled([writing, feeding]).then((results) => {
-      for (const r of results) if (r.status === 'rejected') throw r.reason;
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          throw r.reason;
+        }
+      }
       return [(results[0] as PromiseFulfilledResult<ObjectInfo>).value];
     });
     info = written;
   });
   const check = await recheckSource(ctx, row);
-  if (check.changed) return check.outcome;
+  if (check.changed) {
+    return check.outcome;
+  }
   return copiedOutcome(ctx, row, chain, normaliseEtag(info?.etag));
 }
 
@@ -322,14 +393,22 @@ async function copyInParts(
     uploadId = row.upload_id!;
     partSize = row.part_size!;
     const held = await heldParts(ctx, row, mp, uploadId);
-    if (held === undefined) return restartUpload(ctx, row, mp, uploadId);
-    for (const [n, p] of held) done.set(n, p);
-    if (row.seal_header !== null) resumeHeader = Buffer.from(row.seal_header, 'base64');
+    if (held === undefined) {
+      return restartUpload(ctx, row, mp, uploadId);
+    }
+    for (const [n, p] of held) {
+      done.set(n, p);
+    }
+    if (row.seal_header !== null) {
+      resumeHeader = Buffer.from(row.seal_header, 'base64');
+    }
     // Continuing inside a sealed object needs its header (and a sealer that can re-seal under it).
     if (done.size > 0 && resumeHeader === undefined && !(await sourceIsSealed(ctx, row))) {
       return restartUpload(ctx, row, mp, uploadId);
     }
-    if (resumeHeader !== undefined && !ctx.sealer.resumable) return restartUpload(ctx, row, mp, uploadId);
+    if (resumeHeader !== undefined && !ctx.sealer.resumable) {
+      return restartUpload(ctx, row, mp, uploadId);
+    }
   } else {
     const expected = ctx.sealer.sealedSize(row.size, identityOf(row));
     partSize = partSizeFor(expected, ctx.dest.capabilities, ctx.partBytes);
@@ -377,7 +456,9 @@ async function copyInParts(
         // The body is copied: the part buffer is refilled while this part is in flight.
         const body = Buffer.from(part);
         inflight = (async () => {
-          const p = await call(ctx, () => mp.uploadPart(row.dest_key, uploadId, partNumber, body, { signal: ctx.signal }));
+          const p = await call(ctx, () =>
+            mp.uploadPart(row.dest_key, uploadId, partNumber, body, { signal: ctx.signal }),
+          );
           ctx.onSent(body.length);
           await ctx.journal.addPart(ctx.migration, row.seq, {
             uploadId,
@@ -408,7 +489,9 @@ async function copyInParts(
   completed.sort((a, b) => a.partNumber - b.partNumber);
   const info = await call(ctx, () => mp.complete(row.dest_key, uploadId, completed, { signal: ctx.signal }));
   let etag = normaliseEtag(info.etag);
-  if (etag === null) etag = normaliseEtag((await call(ctx, () => ctx.dest.head(row.dest_key)))?.etag);
+  if (etag === null) {
+    etag = normaliseEtag((await call(ctx, () => ctx.dest.head(row.dest_key)))?.etag);
+  }
   return copiedOutcome(ctx, row, chain, etag);
 }
 
@@ -423,7 +506,9 @@ async function heldParts(
   try {
     service = await call(ctx, () => mp.listParts(row.dest_key, uploadId, { signal: ctx.signal }));
   } catch (err) {
-    if (isHdhError(err, 'STORAGE_NOT_FOUND')) return undefined;
+    if (isHdhError(err, 'STORAGE_NOT_FOUND')) {
+      return undefined;
+    }
     throw err;
   }
   const journal = await ctx.journal.parts(ctx.migration, row.seq, uploadId);
@@ -431,7 +516,13 @@ async function heldParts(
   const held = new Map<number, { etag: string; size: number; sha256: string }>();
   for (const p of journal) {
     const s = byNumber.get(p.part_number);
-    if (p.part_number !== held.size + 1 || s === undefined || normaliseEtag(s.etag) !== normaliseEtag(p.etag)) break;
+    if (
+      p.part_number !== held.size + 1 ||
+      s === undefined ||
+      normaliseEtag(s.etag) !== normaliseEtag(p.etag)
+    ) {
+      break;
+    }
     held.set(p.part_number, { etag: p.etag, size: p.size, sha256: p.sha256 });
   }
   return held;
@@ -446,9 +537,16 @@ async function sourceIsSealed(ctx: CopierContext, row: ObjectRow): Promise<boole
   return ctx.sealer.isSealed(first);
 }
 
-async function abortUpload(ctx: CopierContext, row: ObjectRow, mp: MultipartStore, uploadId: string): Promise<void> {
+async function abortUpload(
+  ctx: CopierContext,
+  row: ObjectRow,
+  mp: MultipartStore,
+  uploadId: string,
+): Promise<void> {
   await call(ctx, () => mp.abort(row.dest_key, uploadId)).catch((err: unknown) => {
-    if (!isHdhError(err, 'STORAGE_NOT_FOUND')) throw err;
+    if (!isHdhError(err, 'STORAGE_NOT_FOUND')) {
+      throw err;
+    }
   });
   await ctx.journal.clearUpload(ctx.migration, row.seq);
 }
@@ -461,7 +559,12 @@ async function restartUpload(
   uploadId: string,
 ): Promise<ObjectOutcome> {
   await abortUpload(ctx, row, mp, uploadId);
-  return copyInParts(ctx, { ...row, upload_id: null, part_size: null, seal_header: null, state: 'pending' }, mp, false);
+  return copyInParts(
+    ctx,
+    { ...row, upload_id: null, part_size: null, seal_header: null, state: 'pending' },
+    mp,
+    false,
+  );
 }
 
 /**
@@ -470,14 +573,18 @@ async function restartUpload(
  * this migration's copy of this source version, it is read back, opened and recorded, not resent.
  */
 async function adopt(ctx: CopierContext, row: ObjectRow): Promise<Copied | undefined> {
-  if (row.etag === null) return undefined;
+  if (row.etag === null) {
+    return undefined;
+  }
   const info = await call(ctx, () => ctx.dest.head(row.dest_key, { signal: ctx.signal }));
   if (info?.metadata?.[META_MIGRATION] !== ctx.migration || info.metadata[META_SOURCE_ETAG] !== row.etag) {
     return undefined;
   }
   const body = await call(ctx, () => ctx.dest.get(row.dest_key, { signal: ctx.signal }));
   const { first, body: rest } = await peekBody(body, ctx.sealer.magicBytes);
-  if (!ctx.sealer.isSealed(first)) return undefined;
+  if (!ctx.sealer.isSealed(first)) {
+    return undefined;
+  }
   const header = ctx.sealer.readHeader(first);
   const sha = createHash('sha256');
   let size = 0;
@@ -491,12 +598,16 @@ async function adopt(ctx: CopierContext, row: ObjectRow): Promise<Copied | undef
   }
   try {
     await pipeline(readableOf(hashed()), opener.stream, async (plain: AsyncIterable<Buffer>) => {
-      for await (const chunk of plain) void chunk;
+      for await (const _chunk of plain) {
+        // Drained: opening checks every chunk; the plaintext is not needed.
+      }
     });
     const opened = await opener.result;
     // A source hdh had sealed was copied as it is: its size is the sealed size.
     const sourceSealed = size === row.size && opened.plainSize !== row.size;
-    if (!sourceSealed && opened.plainSize !== row.size) return undefined;
+    if (!sourceSealed && opened.plainSize !== row.size) {
+      return undefined;
+    }
     return {
       seq: row.seq,
       kind: 'copied',
@@ -511,7 +622,9 @@ async function adopt(ctx: CopierContext, row: ObjectRow): Promise<Copied | undef
       at: ctx.now().toISOString(),
     };
   } catch (err) {
-    if (ctx.signal.aborted) throw err;
+    if (ctx.signal.aborted) {
+      throw err;
+    }
     return undefined;
   }
 }

@@ -35,7 +35,9 @@ export async function* readCsv(input: Readable): AsyncIterable<CsvRecord> {
     const records: CsvRecord[] = [];
     let i = 0;
     // Strip a UTF-8 byte-order mark at the very start.
-    if (!started && text.charCodeAt(0) === 0xfeff) i = 1;
+    if (!started && text.charCodeAt(0) === 0xfeff) {
+      i = 1;
+    }
     started = true;
     let plainStart = -1;
     const flushPlain = (end: number): void => {
@@ -48,7 +50,9 @@ export async function* readCsv(input: Readable): AsyncIterable<CsvRecord> {
       const c = text.charCodeAt(i);
       if (pendingCr) {
         pendingCr = false;
-        if (c === 10) continue;
+        if (c === 10) {
+          continue;
+        }
       }
       if (quoted) {
         if (c === 34) {
@@ -63,8 +67,12 @@ export async function* readCsv(input: Readable): AsyncIterable<CsvRecord> {
           }
           continue;
         }
-        if (c === 10) line++;
-        if (plainStart < 0) plainStart = i;
+        if (c === 10) {
+          line++;
+        }
+        if (plainStart < 0) {
+          plainStart = i;
+        }
         continue;
       }
       if (afterQuote && c === 34) {
@@ -84,23 +92,35 @@ export async function* readCsv(input: Readable): AsyncIterable<CsvRecord> {
         fields = [];
         line++;
         recordLine = line;
-        if (c === 13) pendingCr = true;
+        if (c === 13) {
+          pendingCr = true;
+        }
       } else if (c === 34) {
         if (field.length > 0 || plainStart >= 0 || afterQuote) {
           throw new Error(`line ${line}: a quote inside an unquoted field`);
         }
         quoted = true;
       } else {
-        if (afterQuote) throw new Error(`line ${line}: text after a closing quote`);
-        if (plainStart < 0) plainStart = i;
+        if (afterQuote) {
+          throw new Error(`line ${line}: text after a closing quote`);
+        }
+        if (plainStart < 0) {
+          plainStart = i;
+        }
       }
     }
     flushPlain(text.length);
-    for (const r of records) yield r;
+    for (const r of records) {
+      yield r;
+    }
   }
   const rest = decoder.end();
-  if (rest.length > 0) field += rest;
-  if (quoted) throw new Error(`line ${recordLine}: a quoted field is not closed at the end of the file`);
+  if (rest.length > 0) {
+    field += rest;
+  }
+  if (quoted) {
+    throw new Error(`line ${recordLine}: a quoted field is not closed at the end of the file`);
+  }
   if (field.length > 0 || fields.length > 0) {
     endField();
     yield { line: recordLine, fields };

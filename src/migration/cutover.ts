@@ -24,13 +24,19 @@ export interface CutoverResult {
 /** Why the migration may not be cut over (or decommissioned) now; empty when it may. */
 export async function cleanliness(journal: Journal, m: MigrationRow): Promise<string[]> {
   const problems: string[] = [];
-  if (m.last_verify_at === null) problems.push('no verification has run');
-  else if (m.last_verify_clean !== 1) problems.push('the last verification found problems');
+  if (m.last_verify_at === null) {
+    problems.push('no verification has run');
+  } else if (m.last_verify_clean !== 1) {
+    problems.push('the last verification found problems');
+  }
   if (m.last_copy_at !== null && m.last_verify_at !== null && m.last_copy_at > m.last_verify_at) {
     problems.push('objects were copied after the last verification');
   }
-  if (m.last_sync_at === null) problems.push('no sync has run');
-  else if ((m.last_sync_found ?? 0) > 0) problems.push(`the last sync found ${m.last_sync_found} new, changed or deleted objects`);
+  if (m.last_sync_at === null) {
+    problems.push('no sync has run');
+  } else if ((m.last_sync_found ?? 0) > 0) {
+    problems.push(`the last sync found ${m.last_sync_found} new, changed or deleted objects`);
+  }
   if (m.last_copy_at !== null && m.last_sync_at !== null && m.last_copy_at > m.last_sync_at) {
     problems.push('objects were copied after the last sync');
   }
@@ -41,25 +47,44 @@ export async function cleanliness(journal: Journal, m: MigrationRow): Promise<st
     .where('state', 'in', ['pending', 'copying', 'failed', 'blocked', 'copied'])
     .groupBy('state')
     .execute();
-  for (const o of open) problems.push(`${Number(o.n)} objects are ${o.state}`);
+  for (const o of open) {
+    problems.push(`${o.n} objects are ${o.state}`);
+  }
   return problems;
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _char of text) {
+    n++;
+  }
+  return n;
 }
 
 function rekey(column: string, fromPrefix: string, toPrefix: string) {
   // substr counts characters on both dialects, as does String.length for these prefixes.
-  return sql<string>`${toPrefix} || substr(${sql.ref(column)}, ${[...fromPrefix].length + 1})`;
+  return sql<string>`${toPrefix} || substr(${sql.ref(column)}, ${codePoints(fromPrefix) + 1})`;
 }
 
-export async function cutover(deps: MigrationDeps, journal: Journal, m: MigrationRow): Promise<CutoverResult> {
+export async function cutover(
+  deps: MigrationDeps,
+  journal: Journal,
+  m: MigrationRow,
+): Promise<CutoverResult> {
   const now = deps.now ?? (() => new Date());
   if (m.state !== 'running' && m.state !== 'rolled-back') {
-    throw MigrationErrors.MIGRATION_STATE(`migration "${m.name}" is ${m.state}; cutover needs a migration that has run`);
+    throw MigrationErrors.MIGRATION_STATE(
+      `migration "${m.name}" is ${m.state}; cutover needs a migration that has run`,
+    );
   }
   const problems = await cleanliness(journal, m);
   if (problems.length > 0) {
-    throw MigrationErrors.MIGRATION_NOT_CLEAN(`migration "${m.name}" cannot be cut over: ${problems.join('; ')}`, {
-      details: { problems },
-    });
+    throw MigrationErrors.MIGRATION_NOT_CLEAN(
+      `migration "${m.name}" cannot be cut over: ${problems.join('; ')}`,
+      {
+        details: { problems },
+      },
+    );
   }
   const at = now().toISOString();
   const result = await journal.transaction(async (trx) => {
@@ -130,7 +155,11 @@ export async function cutover(deps: MigrationDeps, journal: Journal, m: Migratio
       .where('state', '=', 'verified')
       .where('hub_record', 'is', null)
       .execute();
-    await journal.update(m.name, { state: 'cut-over', cutover_at: at, cutover: JSON.stringify({ datasets }) }, trx);
+    await journal.update(
+      m.name,
+      { state: 'cut-over', cutover_at: at, cutover: JSON.stringify({ datasets }) },
+      trx,
+    );
     await journal.addEvent(m.name, 'cutover', { datasets }, now(), trx);
     return {
       migration: m.name,
@@ -155,13 +184,21 @@ async function datasetsOf(trx: Kysely<Database>, m: MigrationRow, store: string)
     .selectFrom('datasets')
     .select('name')
     .where('store', '=', store)
-    .where('name', 'in', trx.selectFrom('migration_objects').select('dataset').distinct().where('migration', '=', m.name))
+    .where(
+      'name',
+      'in',
+      trx.selectFrom('migration_objects').select('dataset').distinct().where('migration', '=', m.name),
+    )
     .orderBy('name')
     .execute();
   return rows.map((r) => r.name);
 }
 
-export async function rollback(deps: MigrationDeps, journal: Journal, m: MigrationRow): Promise<CutoverResult> {
+export async function rollback(
+  deps: MigrationDeps,
+  journal: Journal,
+  m: MigrationRow,
+): Promise<CutoverResult> {
   const now = deps.now ?? (() => new Date());
   if (m.state !== 'cut-over') {
     throw MigrationErrors.MIGRATION_STATE(
@@ -183,7 +220,11 @@ export async function rollback(deps: MigrationDeps, journal: Journal, m: Migrati
         .execute();
     }
     const keysOf = (kind: string) =>
-      trx.selectFrom('migration_objects').select('dest_key').where('migration', '=', m.name).where('hub_record', '=', kind);
+      trx
+        .selectFrom('migration_objects')
+        .select('dest_key')
+        .where('migration', '=', m.name)
+        .where('hub_record', '=', kind);
     const moved = await trx
       .updateTable('objects')
       .set({ store: m.source_store, key: rekey('key', m.dest_prefix, m.source_prefix) })
@@ -195,7 +236,11 @@ export async function rollback(deps: MigrationDeps, journal: Journal, m: Migrati
       .where('store', '=', m.dest_store)
       .where('key', 'in', keysOf('inserted'))
       .executeTakeFirst();
-    await trx.updateTable('migration_objects').set({ hub_record: null }).where('migration', '=', m.name).execute();
+    await trx
+      .updateTable('migration_objects')
+      .set({ hub_record: null })
+      .where('migration', '=', m.name)
+      .execute();
     await journal.update(m.name, { state: 'rolled-back', rollback_at: at }, trx);
     await journal.addEvent(m.name, 'rollback', { datasets }, now(), trx);
     return {

@@ -81,23 +81,32 @@ export async function decommission(
     );
   }
   if (m.state !== 'cut-over') {
-    throw MigrationErrors.MIGRATION_STATE(`migration "${m.name}" is ${m.state}; decommission needs a cut-over migration`);
+    throw MigrationErrors.MIGRATION_STATE(
+      `migration "${m.name}" is ${m.state}; decommission needs a cut-over migration`,
+    );
   }
   if (deps.signer === undefined) {
-    throw MigrationErrors.MIGRATION_STATE('no signing key is configured: decommission cannot issue its certificate');
+    throw MigrationErrors.MIGRATION_STATE(
+      'no signing key is configured: decommission cannot issue its certificate',
+    );
   }
   const problems = (await cleanliness(journal, m)).filter((p) => !p.includes('sync'));
   if (problems.length > 0) {
-    throw MigrationErrors.MIGRATION_NOT_CLEAN(`migration "${m.name}" cannot be decommissioned: ${problems.join('; ')}`, {
-      details: { problems },
-    });
+    throw MigrationErrors.MIGRATION_NOT_CLEAN(
+      `migration "${m.name}" cannot be decommissioned: ${problems.join('; ')}`,
+      {
+        details: { problems },
+      },
+    );
   }
   const source = await deps.stores.open(m.source_store);
   const failed: { key: string; code: string; message: string }[] = [];
   let deleted = 0;
   const batch: number[] = [];
   const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
+    if (batch.length === 0) {
+      return;
+    }
     await journal.db
       .updateTable('migration_objects')
       .set({ source_deleted_at: now().toISOString() })
@@ -114,7 +123,11 @@ export async function decommission(
         while (next < items.length) {
           const item = items[next++]!;
           try {
-            await withRetry(() => source.delete(item.key), DEFAULT_RETRY, options.signal ? { signal: options.signal } : {});
+            await withRetry(
+              () => source.delete(item.key),
+              DEFAULT_RETRY,
+              options.signal ? { signal: options.signal } : {},
+            );
             deleted++;
             batch.push(item.seq);
           } catch (err) {
@@ -132,9 +145,13 @@ export async function decommission(
     await flush();
   };
   for await (const row of journal.objectsIn(m.name, ['verified'])) {
-    if (row.source_deleted_at !== null) continue;
+    if (row.source_deleted_at !== null) {
+      continue;
+    }
     queue.push({ seq: row.seq, key: row.source_key });
-    if (queue.length >= 500) await drain();
+    if (queue.length >= 500) {
+      await drain();
+    }
   }
   await drain();
   await journal.addEvent(m.name, 'decommission-delete', { deleted, failed: failed.length }, now());
@@ -176,8 +193,16 @@ export async function decommission(
     version: 1,
     migration: m.name,
     statement: `Every object listed in the manifest was copied to ${m.dest_store}:${m.dest_prefix}, verified there, and deleted from ${m.source_store}:${m.source_prefix}.`,
-    source: { store: m.source_store, prefix: m.source_prefix, provider: deps.stores.describe(m.source_store).provider },
-    destination: { store: m.dest_store, prefix: m.dest_prefix, provider: deps.stores.describe(m.dest_store).provider },
+    source: {
+      store: m.source_store,
+      prefix: m.source_prefix,
+      provider: deps.stores.describe(m.source_store).provider,
+    },
+    destination: {
+      store: m.dest_store,
+      prefix: m.dest_prefix,
+      provider: deps.stores.describe(m.dest_store).provider,
+    },
     objects,
     bytes,
     manifestSha256: manifestHash.digest('hex'),
@@ -194,8 +219,18 @@ export async function decommission(
   const signature = await deps.signer.signDetached(Buffer.from(signedJson, 'utf8'));
   const result: Certificate = { certificate, signature, signedJson };
   await journal.transaction(async (trx) => {
-    await journal.update(m.name, { state: 'decommissioned', decommissioned_at: at, certificate: JSON.stringify(result) }, trx);
-    await journal.addEvent(m.name, 'decommission', { objects, bytes, manifestSha256: certificate.manifestSha256 }, now(), trx);
+    await journal.update(
+      m.name,
+      { state: 'decommissioned', decommissioned_at: at, certificate: JSON.stringify(result) },
+      trx,
+    );
+    await journal.addEvent(
+      m.name,
+      'decommission',
+      { objects, bytes, manifestSha256: certificate.manifestSha256 },
+      now(),
+      trx,
+    );
   });
   await deps.audit.record({
     actor: deps.actor,

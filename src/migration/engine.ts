@@ -63,13 +63,17 @@ export function createMigrationEngine(deps: MigrationDeps): MigrationEngine {
       );
     }
     if (!COPYABLE.has(m.state)) {
-      throw MigrationErrors.MIGRATION_STATE(`migration "${name}" is ${m.state}; ${verb} is no longer possible`);
+      throw MigrationErrors.MIGRATION_STATE(
+        `migration "${name}" is ${m.state}; ${verb} is no longer possible`,
+      );
     }
     return m;
   };
 
   const copy = async (m: MigrationRow, kind: 'run' | 'sync', options: RunOptions): Promise<RunResult> => {
-    if (m.state === 'planned') await journal.update(m.name, { state: 'running' });
+    if (m.state === 'planned') {
+      await journal.update(m.name, { state: 'running' });
+    }
     await journal.requeueRetryable(m.name);
     const result = await runCopies(deps, journal, [{ ...m, state: 'running' }], options);
     await journal.addEvent(
@@ -117,7 +121,8 @@ export function createMigrationEngine(deps: MigrationDeps): MigrationEngine {
     async work(options = {}) {
       const all = await journal.list();
       const chosen = all.filter(
-        (m) => m.state === 'running' && (options.migrations === undefined || options.migrations.includes(m.name)),
+        (m) =>
+          m.state === 'running' && (options.migrations === undefined || options.migrations.includes(m.name)),
       );
       if (chosen.length === 0 && !options.follow) {
         throw MigrationErrors.MIGRATION_STATE(
@@ -176,7 +181,7 @@ export function createMigrationEngine(deps: MigrationDeps): MigrationEngine {
 
     async report(name, format) {
       if (!['json', 'md', 'html'].includes(format)) {
-        throw CoreErrors.INPUT_INVALID(`report format ${String(format)} is not json, md or html`);
+        throw CoreErrors.INPUT_INVALID(`report format ${format} is not json, md or html`);
       }
       return renderReport(await migrationStatus(journal, await journal.get(name)), format);
     },

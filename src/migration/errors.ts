@@ -33,7 +33,8 @@ export const MigrationErrors = defineErrors({
   },
   MIGRATION_CLASS_MAP_INVALID: {
     status: 400,
-    description: 'The prefix→class map file is malformed; the message names the file, the line or entry and the problem.',
+    description:
+      'The prefix→class map file is malformed; the message names the file, the line or entry and the problem.',
   },
   MIGRATION_INVENTORY_INVALID: {
     status: 400,
@@ -42,7 +43,8 @@ export const MigrationErrors = defineErrors({
   },
   MIGRATION_KEY_TOO_LONG: {
     status: 400,
-    description: 'The destination store does not accept a key this long; the object is reported and left at the source.',
+    description:
+      'The destination store does not accept a key this long; the object is reported and left at the source.',
   },
   MIGRATION_OBJECT_TOO_LARGE: {
     status: 400,

@@ -35,13 +35,21 @@ function truthy(value: string | null | undefined): boolean {
 
 /** Turns one inventory row into a source entry; `undefined` for rows that are not current blobs. */
 export function inventoryRowToEntry(row: Row, file: string, where: string): SourceEntry | undefined {
-  if (truthy(row['Deleted']) || truthy(row['hdi_isfolder'])) return undefined;
+  if (truthy(row['Deleted']) || truthy(row['hdi_isfolder'])) {
+    return undefined;
+  }
   const current = row['IsCurrentVersion'];
-  if (current !== undefined && current !== null && current !== '' && !truthy(current)) return undefined;
+  if (current !== undefined && current !== null && current !== '' && !truthy(current)) {
+    return undefined;
+  }
   const snapshot = row['Snapshot'];
-  if (snapshot !== undefined && snapshot !== null && snapshot !== '') return undefined;
+  if (snapshot !== undefined && snapshot !== null && snapshot !== '') {
+    return undefined;
+  }
   const key = row['Name'];
-  if (key === undefined || key === null || key === '') throw invalid(file, where, 'the Name column is empty');
+  if (key === undefined || key === null || key === '') {
+    throw invalid(file, where, 'the Name column is empty');
+  }
   const sizeText = row['Content-Length'];
   const size = sizeText === undefined || sizeText === null ? Number.NaN : Number(sizeText);
   if (!Number.isSafeInteger(size) || size < 0) {
@@ -65,20 +73,31 @@ export function inventoryRowToEntry(row: Row, file: string, where: string): Sour
 }
 
 function formatOf(file: string, options: InventoryOptions): InventoryFormat {
-  if (options.format !== undefined) return options.format;
+  if (options.format !== undefined) {
+    return options.format;
+  }
   const ext = extname(file).toLowerCase();
-  if (ext === '.parquet') return 'parquet';
-  if (ext === '.csv') return 'csv';
+  if (ext === '.parquet') {
+    return 'parquet';
+  }
+  if (ext === '.csv') {
+    return 'csv';
+  }
   throw invalid(file, 'file name', 'cannot tell CSV from Parquet by the extension; name it .csv or .parquet');
 }
 
 /** Streams the current blobs an inventory lists under `prefix`, in the file's order. */
-export async function* readInventory(file: string, options: InventoryOptions = {}): AsyncIterable<SourceEntry> {
+export async function* readInventory(
+  file: string,
+  options: InventoryOptions = {},
+): AsyncIterable<SourceEntry> {
   const rows = formatOf(file, options) === 'csv' ? csvRows(file) : parquetRows(file);
   const prefix = options.prefix ?? '';
   for await (const { row, where } of rows) {
     const entry = inventoryRowToEntry(row, file, where);
-    if (entry !== undefined && entry.key.startsWith(prefix)) yield entry;
+    if (entry !== undefined && entry.key.startsWith(prefix)) {
+      yield entry;
+    }
   }
 }
 
@@ -87,11 +106,17 @@ async function* csvRows(file: string): AsyncIterable<{ row: Row; where: string }
   let header: string[] | undefined;
   try {
     for await (const record of readCsv(input)) {
-      if (record.fields.length === 1 && record.fields[0] === '') continue;
+      if (record.fields.length === 1 && record.fields[0] === '') {
+        continue;
+      }
       if (header === undefined) {
         header = record.fields.map((f) => f.trim());
         if (!header.includes('Name') || !header.includes('Content-Length')) {
-          throw invalid(file, 'header', `the columns Name and Content-Length are required (found ${header.join(', ')})`);
+          throw invalid(
+            file,
+            'header',
+            `the columns Name and Content-Length are required (found ${header.join(', ')})`,
+          );
         }
         continue;
       }
@@ -103,20 +128,26 @@ async function* csvRows(file: string): AsyncIterable<{ row: Row; where: string }
         );
       }
       const row: Record<string, string> = {};
-      for (let i = 0; i < header.length; i++) row[header[i]!] = record.fields[i]!;
+      for (let i = 0; i < header.length; i++) {
+        row[header[i]!] = record.fields[i]!;
+      }
       yield { row, where: `line ${record.line}` };
     }
   } catch (err) {
     if (err instanceof Error && err.name !== 'HdhError') {
       const code = (err as { code?: string }).code;
-      if (code === 'ENOENT') throw MigrationErrors.MIGRATION_INVENTORY_INVALID(`inventory ${file} does not exist`);
+      if (code === 'ENOENT') {
+        throw MigrationErrors.MIGRATION_INVENTORY_INVALID(`inventory ${file} does not exist`);
+      }
       throw invalid(file, 'CSV', err.message);
     }
     throw err;
   } finally {
     input.destroy();
   }
-  if (header === undefined) throw invalid(file, 'header', 'the file is empty');
+  if (header === undefined) {
+    throw invalid(file, 'header', 'the file is empty');
+  }
 }
 
 async function* parquetRows(file: string): AsyncIterable<{ row: Row; where: string }> {
@@ -137,7 +168,11 @@ async function* parquetRows(file: string): AsyncIterable<{ row: Row; where: stri
     }
     const names = result.columnNames();
     if (!names.includes('Name') || !names.includes('Content-Length')) {
-      throw invalid(file, 'schema', `the columns Name and Content-Length are required (found ${names.join(', ')})`);
+      throw invalid(
+        file,
+        'schema',
+        `the columns Name and Content-Length are required (found ${names.join(', ')})`,
+      );
     }
     let index = 0;
     for await (const batch of result.yieldRowObjectJson()) {
@@ -145,7 +180,14 @@ async function* parquetRows(file: string): AsyncIterable<{ row: Row; where: stri
         index++;
         const row: Record<string, string | null> = {};
         for (const [k, v] of Object.entries(raw)) {
-          row[k] = v === null ? null : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+          row[k] =
+            v === null
+              ? null
+              : typeof v === 'string'
+                ? v
+                : typeof v === 'object'
+                  ? JSON.stringify(v)
+                  : String(v);
         }
         yield { row, where: `row ${index}` };
       }

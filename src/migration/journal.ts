@@ -6,12 +6,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { newId } from '../core/index.js';
-import type {
-  Database,
-  MigrationObjectsTable,
-  MigrationsTable,
-  MigrationUnitsTable,
-} from '../db/index.js';
+import type { Database, MigrationObjectsTable, MigrationsTable, MigrationUnitsTable } from '../db/index.js';
 import { MigrationErrors } from './errors.js';
 import type { JournalDb } from './types.js';
 
@@ -25,11 +20,20 @@ export type UnitRow = Selectable<MigrationUnitsTable>;
  * `failed` (a coded error; retried by the next run when retryable); `blocked` (the destination
  * cannot take it: too large, key too long, archived); `deleted` (gone from the source, recorded by sync).
  */
-export const OBJECT_STATES = ['pending', 'copying', 'copied', 'verified', 'failed', 'blocked', 'deleted'] as const;
+export const OBJECT_STATES = [
+  'pending',
+  'copying',
+  'copied',
+  'verified',
+  'failed',
+  'blocked',
+  'deleted',
+] as const;
 export type ObjectState = (typeof OBJECT_STATES)[number];
 
 /** Migration life cycle: planned → running → cut-over ⇄ rolled-back → decommissioned; or refused. */
-export type MigrationState = 'planning' | 'planned' | 'refused' | 'running' | 'cut-over' | 'rolled-back' | 'decommissioned';
+export type MigrationState =
+  'planning' | 'planned' | 'refused' | 'running' | 'cut-over' | 'rolled-back' | 'decommissioned';
 
 /** Rows per INSERT statement: under SQLite's and PostgreSQL's bound-parameter limits. */
 export const INSERT_BATCH = 500;
@@ -56,7 +60,11 @@ export type NewObject = Omit<
   | 'verified_at'
   | 'source_deleted_at'
   | 'hub_record'
-> & { readonly state: 'pending' | 'blocked'; readonly error_code: string | null; readonly error_message: string | null };
+> & {
+  readonly state: 'pending' | 'blocked';
+  readonly error_code: string | null;
+  readonly error_message: string | null;
+};
 
 /** Outcome of one object's copy, written by {@link Journal.recordOutcomes}. */
 export type ObjectOutcome =
@@ -121,7 +129,11 @@ export class Journal {
     return this.db.selectFrom('migrations').selectAll().orderBy('created_at').execute();
   }
 
-  async update(name: string, values: Partial<MigrationsTable>, trx: Kysely<Database> = this.db): Promise<void> {
+  async update(
+    name: string,
+    values: Partial<MigrationsTable>,
+    trx: Kysely<Database> = this.db,
+  ): Promise<void> {
     await trx.updateTable('migrations').set(values).where('name', '=', name).execute();
   }
 
@@ -171,7 +183,9 @@ export class Journal {
     readonly phase?: number;
     readonly deadOwners?: readonly string[];
   }): Promise<UnitRow | undefined> {
-    if (params.migrations.length === 0) return undefined;
+    if (params.migrations.length === 0) {
+      return undefined;
+    }
     const nowIso = params.now.toISOString();
     const expires = new Date(params.now.getTime() + params.ttlMs).toISOString();
     const dead = params.deadOwners ?? [];
@@ -228,7 +242,9 @@ export class Journal {
         .where('lease_owner', '=', owner)
         .where('state', '=', 'leased')
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) lost.push(u);
+      if (res.numUpdatedRows === 0n) {
+        lost.push(u);
+      }
     }
     return lost;
   }
@@ -268,11 +284,16 @@ export class Journal {
 
   /** Writes a batch of outcomes in one transaction (one fsync on SQLite, one commit on PostgreSQL). */
   async recordOutcomes(migration: string, outcomes: readonly ObjectOutcome[]): Promise<void> {
-    if (outcomes.length === 0) return;
+    if (outcomes.length === 0) {
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
       let lastCopy: string | undefined;
       for (const o of outcomes) {
-        const q = trx.updateTable('migration_objects').where('migration', '=', migration).where('seq', '=', o.seq);
+        const q = trx
+          .updateTable('migration_objects')
+          .where('migration', '=', migration)
+          .where('seq', '=', o.seq);
         switch (o.kind) {
           case 'copied':
             lastCopy = o.at;
@@ -298,7 +319,11 @@ export class Journal {
                 verified_at: null,
               }))
               .execute();
-            await trx.deleteFrom('migration_parts').where('migration', '=', migration).where('seq', '=', o.seq).execute();
+            await trx
+              .deleteFrom('migration_parts')
+              .where('migration', '=', migration)
+              .where('seq', '=', o.seq)
+              .execute();
             break;
           case 'failed':
             await q
@@ -330,12 +355,20 @@ export class Journal {
                 seal_header: null,
               }))
               .execute();
-            await trx.deleteFrom('migration_parts').where('migration', '=', migration).where('seq', '=', o.seq).execute();
+            await trx
+              .deleteFrom('migration_parts')
+              .where('migration', '=', migration)
+              .where('seq', '=', o.seq)
+              .execute();
             break;
         }
       }
       if (lastCopy !== undefined) {
-        await trx.updateTable('migrations').set({ last_copy_at: lastCopy }).where('name', '=', migration).execute();
+        await trx
+          .updateTable('migrations')
+          .set({ last_copy_at: lastCopy })
+          .where('name', '=', migration)
+          .execute();
       }
     });
   }
@@ -347,10 +380,19 @@ export class Journal {
     upload: { uploadId: string; partSize: number; header: string | null },
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('migration_parts').where('migration', '=', migration).where('seq', '=', seq).execute();
+      await trx
+        .deleteFrom('migration_parts')
+        .where('migration', '=', migration)
+        .where('seq', '=', seq)
+        .execute();
       await trx
         .updateTable('migration_objects')
-        .set({ state: 'copying', upload_id: upload.uploadId, part_size: upload.partSize, seal_header: upload.header })
+        .set({
+          state: 'copying',
+          upload_id: upload.uploadId,
+          part_size: upload.partSize,
+          seal_header: upload.header,
+        })
         .where('migration', '=', migration)
         .where('seq', '=', seq)
         .execute();
@@ -360,7 +402,11 @@ export class Journal {
   /** Forgets an upload (aborted, lost or completed elsewhere). */
   async clearUpload(migration: string, seq: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('migration_parts').where('migration', '=', migration).where('seq', '=', seq).execute();
+      await trx
+        .deleteFrom('migration_parts')
+        .where('migration', '=', migration)
+        .where('seq', '=', seq)
+        .execute();
       await trx
         .updateTable('migration_objects')
         .set({ state: 'pending', upload_id: null, part_size: null, seal_header: null })
@@ -453,7 +499,7 @@ export class Journal {
       .$if(phase !== undefined, (q) => q.where('phase', '=', phase!))
       .groupBy('state')
       .execute();
-    const n = (s: string): number => Number(rows.find((r) => r.state === s)?.n ?? 0);
+    const n = (s: string): number => rows.find((r) => r.state === s)?.n ?? 0;
     return { pending: n('pending'), leased: n('leased') };
   }
 
@@ -474,12 +520,12 @@ export class Journal {
       .orderBy('phase')
       .execute();
     return rows.map((r) => ({
-      phase: Number(r.phase),
+      phase: r.phase,
       class: r.class,
       state: r.state as ObjectState,
-      objects: Number(r.objects),
-      bytes: Number(r.bytes ?? 0),
-      retries: Number(r.retries ?? 0),
+      objects: r.objects,
+      bytes: r.bytes ?? 0,
+      retries: r.retries ?? 0,
     }));
   }
 
@@ -492,11 +538,19 @@ export class Journal {
       .where('state', 'in', ['failed', 'blocked'])
       .groupBy(['state', 'error_code'])
       .execute();
-    return rows.map((r) => ({ state: r.state as ObjectState, code: r.error_code ?? 'UNKNOWN', objects: Number(r.n) }));
+    return rows.map((r) => ({
+      state: r.state as ObjectState,
+      code: r.error_code ?? 'UNKNOWN',
+      objects: r.n,
+    }));
   }
 
   /** Objects in a given state, a page at a time, ordered by source key. */
-  async *objectsIn(migration: string, states: readonly ObjectState[], pageSize = 1000): AsyncIterable<ObjectRow> {
+  async *objectsIn(
+    migration: string,
+    states: readonly ObjectState[],
+    pageSize = 1000,
+  ): AsyncIterable<ObjectRow> {
     let after = -1;
     for (;;) {
       const rows = await this.db
@@ -508,8 +562,12 @@ export class Journal {
         .orderBy('seq')
         .limit(pageSize)
         .execute();
-      for (const row of rows) yield row;
-      if (rows.length < pageSize) return;
+      for (const row of rows) {
+        yield row;
+      }
+      if (rows.length < pageSize) {
+        return;
+      }
       after = rows[rows.length - 1]!.seq;
     }
   }
@@ -518,7 +576,11 @@ export class Journal {
    * Every object of a migration in the byte order of `column` (the order stores list keys in), a
    * page at a time: the journal side of a merge with a listing.
    */
-  async *objectsByKey(migration: string, column: 'source_key' | 'dest_key', pageSize = 1000): AsyncIterable<ObjectRow> {
+  async *objectsByKey(
+    migration: string,
+    column: 'source_key' | 'dest_key',
+    pageSize = 1000,
+  ): AsyncIterable<ObjectRow> {
     let after: string | undefined;
     const ordered = this.postgres ? sql.raw(`${column} collate "C"`) : sql.ref(column);
     for (;;) {
@@ -530,8 +592,12 @@ export class Journal {
         .orderBy(sql`${ordered}`)
         .limit(pageSize)
         .execute();
-      for (const row of rows) yield row;
-      if (rows.length < pageSize) return;
+      for (const row of rows) {
+        yield row;
+      }
+      if (rows.length < pageSize) {
+        return;
+      }
       after = rows[rows.length - 1]![column];
     }
   }
@@ -556,7 +622,11 @@ export class Journal {
       .where('migration', '=', migration)
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ at: r.at, kind: r.kind, details: JSON.parse(r.details) as Record<string, unknown> }));
+    return rows.map((r) => ({
+      at: r.at,
+      kind: r.kind,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
   }
 
   async addFindings(

@@ -8,7 +8,14 @@
 import { MigrationErrors } from './errors.js';
 import { classifyBatch, type ClassifyContext } from './classify.js';
 import type { ClassMap } from './class-map.js';
-import { countSize, emptySizeClasses, estimate, type Estimate, type EstimateParams, type SizeClassCount } from './estimate.js';
+import {
+  countSize,
+  emptySizeClasses,
+  estimate,
+  type Estimate,
+  type EstimateParams,
+  type SizeClassCount,
+} from './estimate.js';
 import { readInventory } from './inventory.js';
 import { INSERT_BATCH, type Journal, type NewObject } from './journal.js';
 import { normaliseEtag, md5Hex, type SourceEntry } from './source-entry.js';
@@ -54,7 +61,11 @@ export interface BlockedSummary {
 export interface PlanReport {
   readonly name: string;
   readonly state: 'planned' | 'refused';
-  readonly source: StorePrefix & { readonly provider: string; readonly legacy: boolean; readonly listedFrom: string };
+  readonly source: StorePrefix & {
+    readonly provider: string;
+    readonly legacy: boolean;
+    readonly listedFrom: string;
+  };
   readonly destination: StorePrefix & { readonly provider: string };
   readonly objects: number;
   readonly bytes: number;
@@ -63,13 +74,21 @@ export interface PlanReport {
   readonly sizeClasses: SizeClassCount[];
   readonly phases: PhaseSummary[];
   readonly blocked: BlockedSummary[];
-  readonly refused: { readonly class: string; readonly objects: number; readonly reasons: readonly string[] }[];
+  readonly refused: {
+    readonly class: string;
+    readonly objects: number;
+    readonly reasons: readonly string[];
+  }[];
   readonly estimate: Estimate;
   readonly plannedAt: string;
 }
 
 /** Entries of a store listing, in the store's key order. */
-export async function* listSource(store: ObjectStore, prefix: string, signal?: AbortSignal): AsyncIterable<SourceEntry> {
+export async function* listSource(
+  store: ObjectStore,
+  prefix: string,
+  signal?: AbortSignal,
+): AsyncIterable<SourceEntry> {
   for await (const info of store.list(prefix, signal ? { signal } : {})) {
     yield {
       key: info.key,
@@ -92,7 +111,9 @@ export async function plan(deps: MigrationDeps, journal: Journal, request: PlanR
     );
   }
   if (destInfo.legacy) {
-    throw MigrationErrors.MIGRATION_STATE(`destination store ${destInfo.name} is a legacy store: the hub never writes to it`);
+    throw MigrationErrors.MIGRATION_STATE(
+      `destination store ${destInfo.name} is a legacy store: the hub never writes to it`,
+    );
   }
   if (request.defaultClass !== undefined && !deps.classOrder.includes(request.defaultClass)) {
     throw MigrationErrors.MIGRATION_CLASS_UNKNOWN(
@@ -176,13 +197,21 @@ export async function plan(deps: MigrationDeps, journal: Journal, request: PlanR
   const entries = request.inventory
     ? readInventory(request.inventory, { prefix: request.from.prefix })
     : listSource(source, request.from.prefix, request.signal);
-  const totals = await ingestEntries(journal, ctx, entries, new UnitBuilder(request.name, options.unitLimits, 1, 1), request.signal);
+  const totals = await ingestEntries(
+    journal,
+    ctx,
+    entries,
+    new UnitBuilder(request.name, options.unitLimits, 1, 1),
+    request.signal,
+  );
 
   // The sovereignty guard decides per class, before a byte is copied.
   const refused: PlanReport['refused'] = [];
   for (const p of totals.phases) {
     const decision = deps.guard(request.to.store, p.class);
-    if (!decision.allowed) refused.push({ class: p.class, objects: p.objects, reasons: decision.reasons });
+    if (!decision.allowed) {
+      refused.push({ class: p.class, objects: p.objects, reasons: decision.reasons });
+    }
   }
   const unclassified = totals.blocked.find((b) => b.code === 'MIGRATION_CLASS_UNKNOWN');
   const state = refused.length > 0 || unclassified !== undefined ? 'refused' : 'planned';
@@ -215,10 +244,22 @@ export async function plan(deps: MigrationDeps, journal: Journal, request: PlanR
   await journal.transaction(async (trx) => {
     await journal.update(
       request.name,
-      { state, plan: JSON.stringify(report), planned_at: report.plannedAt, next_seq: totals.nextSeq, next_unit: totals.nextUnit },
+      {
+        state,
+        plan: JSON.stringify(report),
+        planned_at: report.plannedAt,
+        next_seq: totals.nextSeq,
+        next_unit: totals.nextUnit,
+      },
       trx,
     );
-    await journal.addEvent(request.name, 'plan', { state, objects: totals.objects, bytes: totals.bytes }, now(), trx);
+    await journal.addEvent(
+      request.name,
+      'plan',
+      { state, objects: totals.objects, bytes: totals.bytes },
+      now(),
+      trx,
+    );
   });
   await deps.audit.record({
     actor: deps.actor,
@@ -290,7 +331,9 @@ export async function ingestEntries(
         }
         b.objects++;
         b.bytes += row.size;
-        if (b.examples.length < 10) b.examples.push(row.source_key);
+        if (b.examples.length < 10) {
+          b.examples.push(row.source_key);
+        }
       } else {
         let p = phaseOf.get(row.phase);
         if (p === undefined) {
@@ -302,7 +345,9 @@ export async function ingestEntries(
       }
     }
     const closed = units.takeClosed(last);
-    for (const u of closed) phaseOf.get(u.phase)!.units++;
+    for (const u of closed) {
+      phaseOf.get(u.phase)!.units++;
+    }
     // Objects and the units that close over them land together: a unit is never leasable before
     // its objects are in the journal.
     await journal.transaction(async (trx) => {
@@ -314,7 +359,9 @@ export async function ingestEntries(
   for await (const entry of entries) {
     signal?.throwIfAborted();
     batch.push(entry);
-    if (batch.length >= INSERT_BATCH) await flush(false);
+    if (batch.length >= INSERT_BATCH) {
+      await flush(false);
+    }
   }
   await flush(true);
   totals.phases = [...phaseOf.values()].sort((a, b) => a.phase - b.phase);

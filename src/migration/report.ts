@@ -32,7 +32,11 @@ export interface MigrationStatus {
   readonly lastVerify: Record<string, unknown> | null;
   readonly lastSync: { readonly at: string; readonly found: number } | null;
   readonly times: Record<string, string | null>;
-  readonly timeline: { readonly at: string; readonly kind: string; readonly details: Record<string, unknown> }[];
+  readonly timeline: {
+    readonly at: string;
+    readonly kind: string;
+    readonly details: Record<string, unknown>;
+  }[];
   readonly plan: Record<string, unknown> | null;
 }
 
@@ -46,7 +50,17 @@ function emptyStates(): Record<ObjectState, { objects: number; bytes: number }> 
 export async function migrationStatus(journal: Journal, m: MigrationRow): Promise<MigrationStatus> {
   const tally = await journal.tally(m.name);
   const states = emptyStates();
-  const phases = new Map<number, { phase: number; class: string; objects: number; bytes: number; states: ReturnType<typeof emptyStates>; retries: number }>();
+  const phases = new Map<
+    number,
+    {
+      phase: number;
+      class: string;
+      objects: number;
+      bytes: number;
+      states: ReturnType<typeof emptyStates>;
+      retries: number;
+    }
+  >();
   let objects = 0;
   let bytes = 0;
   let retries = 0;
@@ -117,7 +131,9 @@ export function renderMarkdown(s: MigrationStatus): string {
   const lines: string[] = [];
   lines.push(`# Migration ${s.name}`, '');
   lines.push(`- State: **${s.state}**`);
-  lines.push(`- From \`${s.source.store}:${s.source.prefix}\` to \`${s.destination.store}:${s.destination.prefix}\``);
+  lines.push(
+    `- From \`${s.source.store}:${s.source.prefix}\` to \`${s.destination.store}:${s.destination.prefix}\``,
+  );
   lines.push(`- Objects: ${s.objects} (${formatBytes(s.bytes)}); retries: ${s.retries}`);
   if (s.throughput.seconds > 0) {
     lines.push(
@@ -130,7 +146,9 @@ export function renderMarkdown(s: MigrationStatus): string {
       `- Last verify ${String(v['at'])}: ${v['clean'] ? 'clean' : 'NOT clean'} (verified ${String(v['verified'])}, missing ${String(v['missing'])}, extra ${String(v['extra'])}, mismatched ${String(v['mismatched'])}, not copied ${String(v['notCopied'])})`,
     );
   }
-  if (s.lastSync) lines.push(`- Last sync ${s.lastSync.at}: ${s.lastSync.found} new, changed or deleted objects`);
+  if (s.lastSync) {
+    lines.push(`- Last sync ${s.lastSync.at}: ${s.lastSync.found} new, changed or deleted objects`);
+  }
   lines.push('', '## Phases', '');
   lines.push(`| Phase | Class | Objects | Bytes | ${SHOWN_STATES.join(' | ')} |`);
   lines.push(`|---|---|---|---|${SHOWN_STATES.map(() => '---').join('|')}|`);
@@ -144,7 +162,9 @@ export function renderMarkdown(s: MigrationStatus): string {
   );
   if (s.errors.length > 0) {
     lines.push('', '## Errors', '', '| State | Code | Objects |', '|---|---|---|');
-    for (const e of s.errors) lines.push(`| ${e.state} | \`${e.code}\` | ${e.objects} |`);
+    for (const e of s.errors) {
+      lines.push(`| ${e.state} | \`${e.code}\` | ${e.objects} |`);
+    }
   }
   lines.push('', '## Timeline', '', '| Time | Event | Details |', '|---|---|---|');
   for (const e of s.timeline) {
@@ -163,7 +183,13 @@ export function renderHtml(s: MigrationStatus): string {
   const phases = [
     row(['Phase', 'Class', 'Objects', 'Bytes', ...SHOWN_STATES], true),
     ...s.phases.map((p) =>
-      row([p.phase, p.class || '(none)', p.objects, formatBytes(p.bytes), ...SHOWN_STATES.map((st) => p.states[st].objects)]),
+      row([
+        p.phase,
+        p.class || '(none)',
+        p.objects,
+        formatBytes(p.bytes),
+        ...SHOWN_STATES.map((st) => p.states[st].objects),
+      ]),
     ),
     row(['all', '', s.objects, formatBytes(s.bytes), ...SHOWN_STATES.map((st) => s.states[st].objects)]),
   ].join('\n');

@@ -37,15 +37,25 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 }
 
 /** Runs `op`, retrying retryable failures; the last error is thrown as an HdhError. */
-export async function withRetry<T>(op: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
+export async function withRetry<T>(
+  op: () => Promise<T>,
+  policy: RetryPolicy,
+  hooks: RetryHooks = {},
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await op();
     } catch (err) {
       hooks.signal?.throwIfAborted();
-      if (!isRetryable(err) || attempt >= policy.retries) throw toHdhError(err);
+      if (!isRetryable(err) || attempt >= policy.retries) {
+        throw toHdhError(err);
+      }
       hooks.onRetry?.(err, isThrottle(err));
-      await sleep(backoffMs(policy, attempt + 1), undefined, hooks.signal ? { signal: hooks.signal } : undefined);
+      await sleep(
+        backoffMs(policy, attempt + 1),
+        undefined,
+        hooks.signal ? { signal: hooks.signal } : undefined,
+      );
     }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreErrors, isHdhError, newId } from '../core/index.js';
+import { CoreErrors, isHdhError, newId, toHdhError } from '../core/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { copyObject, type CopierContext } from './copier.js';
 import { MigrationErrors } from './errors.js';
@@ -84,9 +84,13 @@ function deadLocalOwners(owners: readonly string[]): string[] {
   const host = hostname();
   return owners.filter((o) => {
     const [h, pid] = o.split(':');
-    if (h !== host || pid === undefined) return false;
+    if (h !== host || pid === undefined) {
+      return false;
+    }
     const n = Number(pid);
-    if (n === process.pid) return false;
+    if (n === process.pid) {
+      return false;
+    }
     try {
       process.kill(n, 0);
       return false;
@@ -117,14 +121,20 @@ export async function runCopies(
   const stop = new AbortController();
   let stoppedBy: StopReason = 'completed';
   const halt = (reason: StopReason): void => {
-    if (stoppedBy === 'completed') stoppedBy = reason;
+    if (stoppedBy === 'completed') {
+      stoppedBy = reason;
+    }
     stop.abort(CoreErrors.OPERATION_ABORTED(`run stopped: ${reason}`));
   };
   const onSignal = (): void => halt('stopped');
   options.signal?.addEventListener('abort', onSignal, { once: true });
-  if (options.signal?.aborted) halt('stopped');
+  if (options.signal?.aborted) {
+    halt('stopped');
+  }
   const deadline =
-    options.maxDuration !== undefined ? setTimeout(() => halt('max-duration'), options.maxDuration) : undefined;
+    options.maxDuration !== undefined
+      ? setTimeout(() => halt('max-duration'), options.maxDuration)
+      : undefined;
   deadline?.unref();
 
   const slots = new Semaphore(maxWorkers);
@@ -157,7 +167,9 @@ export async function runCopies(
   for (const m of migrations) {
     const tally = await journal.tally(m.name);
     for (const t of tally) {
-      if (options.phase !== undefined && t.phase !== options.phase) continue;
+      if (options.phase !== undefined && t.phase !== options.phase) {
+        continue;
+      }
       if (t.state === 'pending' || t.state === 'copying' || t.state === 'failed') {
         objectsTotal += t.objects;
         bytesTotal += t.bytes;
@@ -192,13 +204,21 @@ export async function runCopies(
   const held = new Map<string, { migration: string; unit: number; abort: AbortController }>();
   const renewer = setInterval(() => {
     const units = [...held.values()];
-    if (units.length === 0) return;
+    if (units.length === 0) {
+      return;
+    }
     journal
       .renewLeases(owner, units, now(), leaseMs)
       .then((lost) => {
-        for (const l of lost) held.get(`${l.migration}/${l.unit}`)?.abort.abort(
-          MigrationErrors.MIGRATION_LEASE_LOST(`unit ${l.unit} of ${l.migration} was taken over by another worker`),
-        );
+        for (const l of lost) {
+          held
+            .get(`${l.migration}/${l.unit}`)
+            ?.abort.abort(
+              MigrationErrors.MIGRATION_LEASE_LOST(
+                `unit ${l.unit} of ${l.migration} was taken over by another worker`,
+              ),
+            );
+        }
       })
       .catch(() => undefined);
   }, leaseMs / 3);
@@ -221,7 +241,9 @@ export async function runCopies(
       aimd.addBytes(n);
       if (options.maxTransfer !== undefined && stats.bytesRead >= options.maxTransfer && !transferCut) {
         transferCut = true;
-        if (stoppedBy === 'completed') stoppedBy = 'max-transfer';
+        if (stoppedBy === 'completed') {
+          stoppedBy = 'max-transfer';
+        }
       }
     },
     onSent: (n) => {
@@ -229,7 +251,9 @@ export async function runCopies(
     },
     onRetry: (_err, throttled) => {
       stats.retries++;
-      if (throttled) aimd.throttled();
+      if (throttled) {
+        aimd.throttled();
+      }
     },
   });
 
@@ -248,7 +272,9 @@ export async function runCopies(
         const outcomes: ObjectOutcome[] = [];
         const flushing: Promise<void>[] = [];
         const flush = (): void => {
-          if (outcomes.length === 0) return;
+          if (outcomes.length === 0) {
+            return;
+          }
           flushing.push(journal.recordOutcomes(unit.migration, outcomes.splice(0)));
         };
         const running: Promise<void>[] = [];
@@ -282,15 +308,22 @@ export async function runCopies(
                       : outcome,
                   );
                 } else {
-                  if (outcome.kind === 'copied') stats.copied++;
-                  else stats.failed++;
+                  if (outcome.kind === 'copied') {
+                    stats.copied++;
+                  } else {
+                    stats.failed++;
+                  }
                   outcomes.push(outcome);
                 }
-                if (outcomes.length >= 200) flush();
+                if (outcomes.length >= 200) {
+                  flush();
+                }
               })
               .catch((err: unknown) => {
                 // Only an aborted run ends up here: the object stays as the journal has it.
-                if (!isHdhError(err, 'OPERATION_ABORTED')) throw err;
+                if (!isHdhError(err, 'OPERATION_ABORTED')) {
+                  throw err;
+                }
                 complete = false;
               })
               .finally(() => slots.release()),
@@ -299,7 +332,9 @@ export async function runCopies(
         await Promise.all(running);
         flush();
         await Promise.all(flushing);
-        if (!complete) break;
+        if (!complete) {
+          break;
+        }
         work = await journal.workOfUnit(unit.migration, unit.unit, false);
       }
     } finally {
@@ -358,7 +393,9 @@ export async function runCopies(
         }
         const open = await Promise.all(names.map((n) => journal.openUnits(n, options.phase)));
         const leasedElsewhere = open.some((o) => o.leased > 0 || o.pending > 0);
-        if (!leasedElsewhere && !options.follow) break;
+        if (!leasedElsewhere && !options.follow) {
+          break;
+        }
         await sleep(pollMs, undefined, { signal: stop.signal }).catch(() => undefined);
         continue;
       }
@@ -374,11 +411,15 @@ export async function runCopies(
     aimd.stop();
     clearInterval(ticker);
     clearInterval(renewer);
-    if (deadline !== undefined) clearTimeout(deadline);
+    if (deadline !== undefined) {
+      clearTimeout(deadline);
+    }
     options.signal?.removeEventListener('abort', onSignal);
     options.onProgress?.(progress());
   }
-  if (firstError !== undefined) throw firstError;
+  if (firstError !== undefined) {
+    throw toHdhError(firstError);
+  }
   return {
     owner,
     ...stats,

@@ -19,14 +19,20 @@ export interface SourceEntry {
 
 /** Quotes stripped and lower case, so that a listing's and an inventory's ETags compare equal. */
 export function normaliseEtag(etag: string | undefined | null): string | null {
-  if (etag === undefined || etag === null || etag === '') return null;
+  if (etag === undefined || etag === null || etag === '') {
+    return null;
+  }
   return etag.replace(/^W\//, '').replace(/"/g, '').toLowerCase();
 }
 
 /** Azure and S3 give MD5 as base64 or hex; the journal keeps hex. */
 export function md5Hex(value: string | undefined | null): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (/^[0-9a-f]{32}$/i.test(value)) return value.toLowerCase();
+  if (value === undefined || value === null || value === '') {
+    return null;
+  }
+  if (/^[0-9a-f]{32}$/i.test(value)) {
+    return value.toLowerCase();
+  }
   const bytes = Buffer.from(value, 'base64');
   return bytes.length === 16 ? bytes.toString('hex') : null;
 }

@@ -24,8 +24,12 @@ export interface SyncFound {
 }
 
 function differs(row: ObjectRow, entry: SourceEntry): boolean {
-  if (row.size !== entry.size) return true;
-  if (row.etag !== null && entry.etag !== null) return row.etag !== entry.etag;
+  if (row.size !== entry.size) {
+    return true;
+  }
+  if (row.etag !== null && entry.etag !== null) {
+    return row.etag !== entry.etag;
+  }
   return Date.parse(row.last_modified) !== entry.lastModified.getTime();
 }
 
@@ -45,7 +49,9 @@ export async function findChanges(
     unitLimits?: UnitLimits;
   };
   const generation = migration.generation + 1;
-  const classMap = options.classMap ? createClassMap(options.classMap, deps.classOrder, 'the class map of the plan') : undefined;
+  const classMap = options.classMap
+    ? createClassMap(options.classMap, deps.classOrder, 'the class map of the plan')
+    : undefined;
   const ctx: ClassifyContext = {
     db: journal.db,
     migration: migration.name,
@@ -122,8 +128,16 @@ export async function findChanges(
       await journal.insertUnits(closed, trx);
       await journal.update(migration.name, { next_seq: units.nextSeq, next_unit: units.nextUnit }, trx);
     });
-    for (const r of newRows) if (r.state === 'blocked') found.blocked++;
-    for (const u of updates) if (u.fresh.state === 'blocked') found.blocked++;
+    for (const r of newRows) {
+      if (r.state === 'blocked') {
+        found.blocked++;
+      }
+    }
+    for (const u of updates) {
+      if (u.fresh.state === 'blocked') {
+        found.blocked++;
+      }
+    }
   };
 
   for await (const pair of mergeByKey(
@@ -143,19 +157,29 @@ export async function findChanges(
         found.deleted++;
         deleted.push(row);
       }
-    } else if (row.state === 'deleted' || differs(row, entry) || (row.state === 'blocked' && row.archived === 1 && !entry.archived)) {
+    } else if (
+      row.state === 'deleted' ||
+      differs(row, entry) ||
+      (row.state === 'blocked' && row.archived === 1 && !entry.archived)
+    ) {
       found.changed++;
       changed.push({ row, entry });
     }
-    if (added.length + changed.length >= INSERT_BATCH) await flush(false);
+    if (added.length + changed.length >= INSERT_BATCH) {
+      await flush(false);
+    }
   }
   await flush(true);
 
   // Deleted at the source: gone from the destination too, so the hub's view stays the source's.
   for (const row of deleted) {
-    await withRetry(() => dest.delete(row.dest_key), DEFAULT_RETRY, signal ? { signal } : {}).catch((err: unknown) => {
-      if (!isHdhError(err, 'STORAGE_NOT_FOUND')) throw err;
-    });
+    await withRetry(() => dest.delete(row.dest_key), DEFAULT_RETRY, signal ? { signal } : {}).catch(
+      (err: unknown) => {
+        if (!isHdhError(err, 'STORAGE_NOT_FOUND')) {
+          throw err;
+        }
+      },
+    );
     await journal.db
       .updateTable('migration_objects')
       .set({ state: 'deleted', generation, error_code: null, error_message: null, upload_id: null })

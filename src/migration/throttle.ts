@@ -28,7 +28,9 @@ export class RateLimiter {
 
   /** Waits until `bytes` may pass. Callers are served in order. */
   async take(bytes: number, signal?: AbortSignal): Promise<void> {
-    if (this.unlimited) return;
+    if (this.unlimited) {
+      return;
+    }
     const turn = this.#queue.then(async () => {
       const now = performance.now();
       this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
@@ -129,7 +131,9 @@ export class AimdController {
   }
 
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer !== undefined) {
+      clearInterval(this.#timer);
+    }
     this.#timer = undefined;
   }
 
@@ -142,7 +146,9 @@ export class AimdController {
   throttled(): void {
     this.throttles++;
     const now = performance.now();
-    if (now - this.#throttledAt < this.#options.intervalMs) return;
+    if (now - this.#throttledAt < this.#options.intervalMs) {
+      return;
+    }
     this.#throttledAt = now;
     this.#semaphore.setLimit(Math.max(this.#options.min, Math.floor(this.#semaphore.limit / 2)));
     this.#previousRate = 0;

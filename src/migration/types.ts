@@ -87,7 +87,10 @@ export interface MigrationSealer {
    * sealer emitted before), it seals under that header's data key instead, so that sealing the same
    * plaintext again yields the same bytes: a multipart upload then continues after its last part.
    */
-  seal(identity: SealIdentity, options?: { resumeHeader?: Uint8Array; signal?: AbortSignal }): Promise<SealSession>;
+  seal(
+    identity: SealIdentity,
+    options?: { resumeHeader?: Uint8Array; signal?: AbortSignal },
+  ): Promise<SealSession>;
   /** Exact sealed size for a plaintext of `plainSize` bytes sealed with `identity`. */
   sealedSize(plainSize: number, identity: SealIdentity): number;
   /** Opens a sealed object, refusing one whose header names another object id. */

@@ -47,7 +47,9 @@ export class UnitBuilder {
   /** Gives the object its sequence number and unit. Blocked objects get a unit too (unit 0, never leased). */
   place(object: Classified): NewObject {
     const seq = this.#nextSeq++;
-    if (object.state === 'blocked') return { ...object, seq, unit: 0 };
+    if (object.state === 'blocked') {
+      return { ...object, seq, unit: 0 };
+    }
     let open = this.#open.get(object.phase);
     if (open === undefined) {
       open = { unit: this.#nextUnit++, objects: 0, bytes: 0 };
@@ -79,7 +81,11 @@ export class UnitBuilder {
 
   /** Units closed so far, to insert; `all` closes the open ones too (end of the listing). */
   takeClosed(all = false): MigrationUnitsTable[] {
-    if (all) for (const [phase, open] of [...this.#open]) this.#close(phase, open);
+    if (all) {
+      for (const [phase, open] of [...this.#open]) {
+        this.#close(phase, open);
+      }
+    }
     const closed = this.#closed;
     this.#closed = [];
     return closed;

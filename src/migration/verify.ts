@@ -55,9 +55,13 @@ export interface VerifyReport {
 
 /** UTF-8 byte order, the order stores list keys in (JS string order differs above U+FFFF). */
 export function compareKeys(a: string, b: string): number {
-  if (a === b) return 0;
+  if (a === b) {
+    return 0;
+  }
   // eslint-disable-next-line no-control-regex
-  if (/^[\u0000-\ud7ff]*$/.test(a) && /^[\u0000-\ud7ff]*$/.test(b)) return a < b ? -1 : 1;
+  if (/^[\u0000-\ud7ff]*$/.test(a) && /^[\u0000-\ud7ff]*$/.test(b)) {
+    return a < b ? -1 : 1;
+  }
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -107,10 +111,14 @@ export async function verifyMigration(
   const bad: number[] = [];
   const deepQueue: ObjectRow[] = [];
   const note = async (f: Finding): Promise<void> => {
-    if (kept.length < FINDINGS_KEPT) kept.push(f);
+    if (kept.length < FINDINGS_KEPT) {
+      kept.push(f);
+    }
     options.onFinding?.(f);
     pendingFindings.push(f);
-    if (pendingFindings.length >= 500) await flushFindings();
+    if (pendingFindings.length >= 500) {
+      await flushFindings();
+    }
   };
   const flushFindings = async (): Promise<void> => {
     const batch = pendingFindings;
@@ -133,7 +141,12 @@ export async function verifyMigration(
     const info = pair.right;
     if (row === undefined) {
       counts.extra++;
-      await note({ kind: 'extra', key: pair.key, seq: null, detail: `not in the journal (${info!.size} bytes)` });
+      await note({
+        kind: 'extra',
+        key: pair.key,
+        seq: null,
+        detail: `not in the journal (${info!.size} bytes)`,
+      });
       continue;
     }
     switch (row.state) {
@@ -145,7 +158,10 @@ export async function verifyMigration(
             kind: 'extra',
             key: pair.key,
             seq: row.seq,
-            detail: row.state === 'deleted' ? 'deleted at the source but present here' : `the journal blocked it (${row.error_code ?? ''})`,
+            detail:
+              row.state === 'deleted'
+                ? 'deleted at the source but present here'
+                : `the journal blocked it (${row.error_code ?? ''})`,
           });
         }
         break;
@@ -165,7 +181,12 @@ export async function verifyMigration(
         if (info === undefined) {
           counts.missing++;
           bad.push(row.seq);
-          await note({ kind: 'missing', key: pair.key, seq: row.seq, detail: 'copied but absent from the destination' });
+          await note({
+            kind: 'missing',
+            key: pair.key,
+            seq: row.seq,
+            detail: 'copied but absent from the destination',
+          });
           break;
         }
         const problem = compareListed(row, info);
@@ -176,7 +197,7 @@ export async function verifyMigration(
         } else if (options.deep || options.source) {
           deepQueue.push(row);
           if (deepQueue.length >= 256) {
-            await deepCheck(deps, journal, migration, dest, deepQueue.splice(0), options, counts, good, bad, note);
+            await deepCheck(deps, migration, dest, deepQueue.splice(0), options, counts, good, bad, note);
           }
         } else {
           counts.verified++;
@@ -187,10 +208,12 @@ export async function verifyMigration(
       default:
         break;
     }
-    if (good.length + bad.length >= 500) await flushMarks();
+    if (good.length + bad.length >= 500) {
+      await flushMarks();
+    }
   }
   if (deepQueue.length > 0) {
-    await deepCheck(deps, journal, migration, dest, deepQueue.splice(0), options, counts, good, bad, note);
+    await deepCheck(deps, migration, dest, deepQueue.splice(0), options, counts, good, bad, note);
   }
   await flushMarks();
   await flushFindings();
@@ -241,7 +264,9 @@ function compareListed(row: ObjectRow, info: ObjectInfo): string | undefined {
 }
 
 async function markVerified(journal: Journal, migration: string, seqs: number[], at: Date): Promise<void> {
-  if (seqs.length === 0) return;
+  if (seqs.length === 0) {
+    return;
+  }
   await journal.db
     .updateTable('migration_objects')
     .set({ state: 'verified', verified_at: at.toISOString() })
@@ -253,7 +278,9 @@ async function markVerified(journal: Journal, migration: string, seqs: number[],
 
 /** A destination object that is wrong goes back to pending: the next run copies it again. */
 async function markBad(journal: Journal, migration: string, seqs: number[]): Promise<void> {
-  if (seqs.length === 0) return;
+  if (seqs.length === 0) {
+    return;
+  }
   await journal.db
     .updateTable('migration_objects')
     .set({
@@ -280,7 +307,6 @@ async function sha256Of(body: AsyncIterable<Buffer>): Promise<{ sha256: string; 
 
 async function deepCheck(
   deps: MigrationDeps,
-  journal: Journal,
   migration: MigrationRow,
   dest: ObjectStore,
   rows: ObjectRow[],
@@ -292,7 +318,8 @@ async function deepCheck(
 ): Promise<void> {
   const source = options.source ? await deps.stores.open(migration.source_store) : undefined;
   const signal = options.signal;
-  const retry = <T>(op: () => Promise<T>): Promise<T> => withRetry(op, DEFAULT_RETRY, signal ? { signal } : {});
+  const retry = <T>(op: () => Promise<T>): Promise<T> =>
+    withRetry(op, DEFAULT_RETRY, signal ? { signal } : {});
   const check = async (row: ObjectRow): Promise<Finding | undefined> => {
     try {
       if (options.deep) {
@@ -306,15 +333,27 @@ async function deepCheck(
           }
         }
         await pipeline(readableOf(hashed()), opener.stream, async (plain: AsyncIterable<Buffer>) => {
-          for await (const chunk of plain) void chunk;
+          for await (const _chunk of plain) {
+            // Drained: opening checks every chunk; the plaintext is not needed.
+          }
         });
         const opened = await opener.result;
         const sealedSha = sealedHash.digest('hex');
         if (row.sealed_sha256 !== null && sealedSha !== row.sealed_sha256) {
-          return { kind: 'mismatch', key: row.dest_key, seq: row.seq, detail: `sealed SHA-256 ${sealedSha}, the journal recorded ${row.sealed_sha256}` };
+          return {
+            kind: 'mismatch',
+            key: row.dest_key,
+            seq: row.seq,
+            detail: `sealed SHA-256 ${sealedSha}, the journal recorded ${row.sealed_sha256}`,
+          };
         }
         if (row.plain_sha256 !== null && opened.plainSha256 !== row.plain_sha256) {
-          return { kind: 'mismatch', key: row.dest_key, seq: row.seq, detail: `plaintext SHA-256 ${opened.plainSha256}, the journal recorded ${row.plain_sha256}` };
+          return {
+            kind: 'mismatch',
+            key: row.dest_key,
+            seq: row.seq,
+            detail: `plaintext SHA-256 ${opened.plainSha256}, the journal recorded ${row.plain_sha256}`,
+          };
         }
       }
       if (source !== undefined) {
@@ -354,11 +393,13 @@ async function deepCheck(
       counts.verified++;
       good.push(row.seq);
     } else {
-      if (f.kind === 'unreadable') counts.unreadable++;
-      else counts.mismatched++;
+      if (f.kind === 'unreadable') {
+        counts.unreadable++;
+      } else {
+        counts.mismatched++;
+      }
       bad.push(row.seq);
       await note(f);
     }
   }
-  void journal;
 }
