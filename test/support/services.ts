@@ -29,7 +29,7 @@ export async function serviceAvailable(name: string, probe: () => Promise<boolea
   if (!announced.has(name)) {
     announced.add(name);
     console.warn(
-      `[skip] ${name} is not running: its tests are skipped (start it with test/servers/start, or run .ci/run)`,
+      `[skip] ${name} is not running: its tests are skipped (start it with test/servers/all.sh start, or run .ci/run)`,
     );
   }
   return false;
