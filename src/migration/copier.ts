@@ -9,6 +9,7 @@
  * @module
  */
 import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -198,7 +199,6 @@ interface ChainResult {
   readonly plainSha256: string | null;
   readonly sealedSize: number;
   readonly sealedSha256: string;
-  readonly header: Uint8Array | null;
 }
 
 /**
@@ -208,7 +208,7 @@ interface ChainResult {
 async function runChain(
   ctx: CopierContext,
   row: ObjectRow,
-  consume: (sealed: AsyncIterable<Buffer>, header: () => Promise<Uint8Array | null>) => Promise<void>,
+  consume: (sealed: AsyncIterable<Buffer>, sealing: { readonly keyId: string } | null) => Promise<void>,
   resumeHeader?: Uint8Array,
 ): Promise<ChainResult> {
   const raw = await call(ctx, () => ctx.source.get(row.source_key, { signal: ctx.signal }));
@@ -228,7 +228,7 @@ async function runChain(
         yield chunk;
       }
     }
-    await consume(hashed(), () => Promise.resolve(null));
+    await consume(hashed(), null);
     const info = ctx.sealer.readHeader(first);
     result = {
       sourceSealed: true,
@@ -237,7 +237,6 @@ async function runChain(
       plainSha256: null,
       sealedSize: size,
       sealedSha256: sha.digest('hex'),
-      header: null,
     };
   } else {
     const session = await ctx.sealer.seal(identityOf(row), {
@@ -245,7 +244,7 @@ async function runChain(
       ...(resumeHeader !== undefined ? { resumeHeader } : {}),
     });
     await pipeline(readableOf(plain), session.stream, async (sealed: AsyncIterable<Buffer>) => {
-      await consume(sealed, () => session.header);
+      await consume(sealed, { keyId: session.keyId });
     });
     const sealed = await session.result;
     result = {
@@ -255,7 +254,6 @@ async function runChain(
       plainSha256: sealed.plainSha256,
       sealedSize: sealed.sealedSize,
       sealedSha256: sealed.sealedSha256,
-      header: await session.header,
     };
   }
   if (counted.bytes !== row.size) {
@@ -321,60 +319,28 @@ async function copySmall(ctx: CopierContext, row: ObjectRow): Promise<ObjectOutc
 
 /** Medium objects: one streamed write; a change of the source found afterwards means a new copy. */
 async function copyStreamed(ctx: CopierContext, row: ObjectRow): Promise<ObjectOutcome> {
-  const expected = ctx.sealer.sealedSize(row.size, identityOf(row));
   let info: ObjectInfo | undefined;
-  const chain = await runChain(ctx, row, async (sealed, header) => {
+  const chain = await runChain(ctx, row, async (sealed, sealing) => {
+    const size = sealing === null ? row.size : ctx.sealer.sealedSize(row.size, identityOf(row), sealing.keyId);
     const pass = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const first: Buffer[] = [];
-    const it = sealed[Symbol.asyncIterator]();
-    // The first sealed bytes tell whether the object is sealed here or copied as it is: its size follows.
-    const head = await it.next();
-    if (head.done !== true) {
-      first.push(head.value);
+    const writing = ctx.dest.put(row.dest_key, pass, { size, metadata: metadataOf(ctx, row), signal: ctx.signal });
+    // A failed write must stop the reading side, and a failed read must fail the write.
+    writing.catch((err: unknown) => pass.destroy(err as Error));
+    try {
+      for await (const chunk of sealed) {
+        ctx.onSent(chunk.length);
+        if (!pass.write(chunk)) await once(pass, 'drain');
+      }
+      pass.end();
+    } catch (err) {
+      pass.destroy(err as Error);
+      await writing.catch(() => undefined);
+      throw err;
     }
-    const size = (await header()) === null ? row.size : expected;
-    const writing = ctx.dest.put(row.dest_key, pass, {
-      size,
-      metadata: metadataOf(ctx, row),
-      signal: ctx.signal,
-    });
-    const feeding = (async () => {
-      try {
-        for (const c of first) {
-          if (!pass.write(c)) {
-            await new Promise((r) => pass.once('drain', r));
-          }
-        }
-        for (;;) {
-          const next = await it.next();
-          if (next.done === true) {
-            break;
-          }
-          ctx.onSent(next.value.length);
-          if (!pass.write(next.value)) {
-            await new Promise((r) => pass.once('drain', r));
-          }
-        }
-        pass.end();
-      } catch (err) {
-        pass.destroy(err as Error);
-        throw err;
-      }
-    })();
-    const [written] = await Promise.allSettled([writing, feeding]).then((results) => {
-      for (const r of results) {
-        if (r.status === 'rejected') {
-          throw r.reason;
-        }
-      }
-      return [(results[0] as PromiseFulfilledResult<ObjectInfo>).value];
-    });
-    info = written;
+    info = await writing;
   });
   const check = await recheckSource(ctx, row);
-  if (check.changed) {
-    return check.outcome;
-  }
+  if (check.changed) return check.outcome;
   return copiedOutcome(ctx, row, chain, normaliseEtag(info?.etag));
 }
 
@@ -423,10 +389,10 @@ async function copyInParts(
   const chain = await runChain(
     ctx,
     row,
-    async (sealed, header) => {
+    async (sealed, sealing) => {
       let number = 0;
       let inflight: Promise<void> | undefined;
-      let headerSaved = resumeHeader !== undefined;
+      let headerSaved = resumeHeader !== undefined || sealing === null;
       for await (const part of cutParts(sealed, partSize)) {
         number++;
         const sha256 = createHash('sha256').update(part).digest('hex');
@@ -441,12 +407,13 @@ async function copyInParts(
           continue;
         }
         if (!headerSaved) {
-          const h = await header();
-          if (h !== null) {
+          // The sealed header leads the first part; it carries the object's data key, wrapped.
+          const length = number === 1 ? ctx.sealer.headerLength(part) : undefined;
+          if (length !== undefined && length <= part.length) {
             await ctx.journal.startUpload(ctx.migration, row.seq, {
               uploadId,
               partSize,
-              header: Buffer.from(h).toString('base64'),
+              header: Buffer.from(part.subarray(0, length)).toString('base64'),
             });
           }
           headerSaved = true;

@@ -52,10 +52,10 @@ export interface SealOutcome {
 }
 
 export interface SealSession {
-  /** Write plaintext, read sealed bytes. */
+  /** Write plaintext, read sealed bytes (the header comes first). */
   readonly stream: Transform;
-  /** The object's sealed header (it carries the data key wrapped under the dataset key), once emitted. */
-  readonly header: Promise<Uint8Array>;
+  /** The dataset key the object is sealed under. */
+  readonly keyId: string;
   readonly result: Promise<SealOutcome>;
 }
 
@@ -91,8 +91,13 @@ export interface MigrationSealer {
     identity: SealIdentity,
     options?: { resumeHeader?: Uint8Array; signal?: AbortSignal },
   ): Promise<SealSession>;
-  /** Exact sealed size for a plaintext of `plainSize` bytes sealed with `identity`. */
-  sealedSize(plainSize: number, identity: SealIdentity): number;
+  /**
+   * Sealed size for a plaintext of `plainSize` bytes: exact with the `keyId` the object is sealed
+   * under, a close estimate without it (the key id's length enters the header).
+   */
+  sealedSize(plainSize: number, identity: SealIdentity, keyId?: string): number;
+  /** Length of the sealed header that `prefix` starts, or `undefined` while `prefix` is too short to tell. */
+  headerLength(prefix: Uint8Array): number | undefined;
   /** Opens a sealed object, refusing one whose header names another object id. */
   open(expectedObjectId: string, options?: { signal?: AbortSignal }): OpenSession;
   /** Parses the header at the start of a sealed object, or `undefined` if it is not one. */
