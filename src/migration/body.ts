@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 
-/** Reads at least `n` bytes (fewer if the body is shorter) and gives back a body that still holds them. */
+/** Reads at least `n` bytes (fewer if the body is shorter; often more: whole chunks) and gives back a body that still holds them. */
 export async function peekBody(
   body: Readable,
   n: number,
@@ -40,7 +40,7 @@ export async function peekBody(
       yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     }
   }
-  return { first: first.subarray(0, Math.min(n, first.length)), body: rest() };
+  return { first, body: rest() };
 }
 
 /** Cuts a byte stream into parts of exactly `partSize` bytes (the last may be shorter), using two reusable buffers. */

@@ -68,6 +68,11 @@ export async function copyObject(
         throw CoreErrors.OPERATION_ABORTED('the run was stopped', { cause: err });
       }
       const e = toHdhError(err);
+      if (e.code === 'MIGRATION_SOURCE_CHANGED') {
+        // What the source holds now becomes the version to copy (the caller copies it again).
+        const check = await recheckSource(ctx, current).catch(() => undefined);
+        if (check?.changed === true) return { ...check.outcome, retries };
+      }
       if (e.code === 'STORAGE_NOT_FOUND' || e.code === 'MIGRATION_SOURCE_GONE') {
         return {
           seq: row.seq,

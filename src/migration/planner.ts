@@ -205,12 +205,14 @@ export async function plan(deps: MigrationDeps, journal: Journal, request: PlanR
     request.signal,
   );
 
-  // The sovereignty guard decides per class, before a byte is copied.
+  // The sovereignty guard decides per class, before a byte is copied: every class of the plan,
+  // blocked objects' included, since they are meant to move too.
   const refused: PlanReport['refused'] = [];
-  for (const p of totals.phases) {
-    const decision = deps.guard(request.to.store, p.class);
+  const classes = [...totals.classes].sort((a, b) => deps.classOrder.indexOf(a[0]) - deps.classOrder.indexOf(b[0]));
+  for (const [dataClass, objects] of classes) {
+    const decision = deps.guard(request.to.store, dataClass);
     if (!decision.allowed) {
-      refused.push({ class: p.class, objects: p.objects, reasons: decision.reasons });
+      refused.push({ class: dataClass, objects, reasons: decision.reasons });
     }
   }
   const unclassified = totals.blocked.find((b) => b.code === 'MIGRATION_CLASS_UNKNOWN');
@@ -288,6 +290,8 @@ export interface IngestTotals {
   sizeClasses: SizeClassCount[];
   phases: PhaseSummary[];
   blocked: BlockedSummary[];
+  /** Objects per data class (blocked ones included; unclassified ones not). */
+  classes: Map<string, number>;
   nextSeq: number;
   nextUnit: number;
 }
@@ -306,6 +310,7 @@ export async function ingestEntries(
     sizeClasses: emptySizeClasses(),
     phases: [],
     blocked: [],
+    classes: new Map(),
     nextSeq: units.nextSeq,
     nextUnit: units.nextUnit,
   };
@@ -322,6 +327,9 @@ export async function ingestEntries(
       totals.objects++;
       totals.bytes += row.size;
       countSize(totals.sizeClasses, row.size);
+      if (row.class !== '' && row.error_code !== 'MIGRATION_CLASS_UNKNOWN') {
+        totals.classes.set(row.class, (totals.classes.get(row.class) ?? 0) + 1);
+      }
       if (row.state === 'blocked') {
         const code = row.error_code!;
         let b = blockedOf.get(code);
