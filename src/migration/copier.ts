@@ -199,6 +199,7 @@ async function* meter(
 
 interface ChainResult {
   readonly sourceSealed: boolean;
+  readonly objectId?: string;
   readonly keyId: string | null;
   readonly plainSize: number | null;
   readonly plainSha256: string | null;
@@ -237,6 +238,7 @@ async function runChain(
     const info = ctx.sealer.readHeader(first);
     result = {
       sourceSealed: true,
+      ...(info !== undefined ? { objectId: info.objectId } : {}),
       keyId: info?.keyId ?? null,
       plainSize: null,
       plainSha256: null,
@@ -287,6 +289,7 @@ function copiedOutcome(
     seq: row.seq,
     kind: 'copied',
     sourceSealed: chain.sourceSealed,
+    ...(chain.objectId !== undefined ? { objectId: chain.objectId } : {}),
     keyId: chain.keyId,
     plainSize: chain.plainSize,
     plainSha256: chain.plainSha256,
@@ -560,7 +563,10 @@ async function adopt(ctx: CopierContext, row: ObjectRow): Promise<Copied | undef
   const header = ctx.sealer.readHeader(first);
   const sha = createHash('sha256');
   let size = 0;
-  const opener = ctx.sealer.open(row.object_id, { signal: ctx.signal });
+  // A source object hdh had sealed keeps its own id; one sealed here carries the journal's.
+  const objectId = header?.objectId ?? row.object_id;
+  const opener = ctx.sealer.open(objectId, { signal: ctx.signal });
+  opener.result.catch(() => undefined);
   async function* hashed(): AsyncIterable<Buffer> {
     for await (const chunk of rest) {
       sha.update(chunk);
@@ -584,6 +590,7 @@ async function adopt(ctx: CopierContext, row: ObjectRow): Promise<Copied | undef
       seq: row.seq,
       kind: 'copied',
       sourceSealed,
+      objectId,
       keyId: header?.keyId ?? null,
       plainSize: sourceSealed ? null : opened.plainSize,
       plainSha256: sourceSealed ? null : opened.plainSha256,

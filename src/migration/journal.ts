@@ -72,6 +72,8 @@ export type ObjectOutcome =
       readonly seq: number;
       readonly kind: 'copied';
       readonly sourceSealed: boolean;
+      /** The id a sealed source object carries in its header (kept as it is). */
+      readonly objectId?: string;
       readonly keyId: string | null;
       readonly plainSize: number | null;
       readonly plainSha256: string | null;
@@ -306,6 +308,7 @@ export class Journal {
                 error_message: null,
                 retryable: 0,
                 source_sealed: o.sourceSealed ? 1 : 0,
+                ...(o.objectId !== undefined ? { object_id: o.objectId } : {}),
                 key_id: o.keyId,
                 plain_size: o.plainSize,
                 plain_sha256: o.plainSha256,

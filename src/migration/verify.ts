@@ -326,6 +326,8 @@ async function deepCheck(
         const body = await retry(() => dest.get(row.dest_key, signal ? { signal } : {}));
         const sealedHash = createHash('sha256');
         const opener = deps.sealer.open(row.object_id, signal ? { signal } : {});
+        // The result rejects with the stream when the object is bad; the pipeline reports that.
+        opener.result.catch(() => undefined);
         async function* hashed(): AsyncIterable<Buffer> {
           for await (const chunk of body as AsyncIterable<Buffer>) {
             sealedHash.update(chunk);
