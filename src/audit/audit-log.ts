@@ -53,6 +53,7 @@ export class AuditLog {
   /**
    * Runs `change` and appends the entry describing it in one transaction: either both are stored or
    * neither. If `change` throws, a `failure` entry is recorded on its own and the error rethrown.
+   * `change` must use only `trx` and open no transaction of its own (it would wait for this one).
    */
   async withEntry<T>(
     input: AuditInput,
@@ -75,6 +76,32 @@ export class AuditLog {
       });
       throw err;
     }
+  }
+
+  /**
+   * Runs `operation` (which manages its own transactions) and then records its outcome: a success
+   * entry with the details of its result, or a failure entry with the error code. Use `withEntry`
+   * instead when the change is a few statements that can share the entry's transaction.
+   */
+  async track<T>(
+    input: AuditInput,
+    operation: () => Promise<T>,
+    detailsOf?: (result: T) => Record<string, unknown>,
+  ): Promise<T> {
+    let result: T;
+    try {
+      result = await operation();
+    } catch (err) {
+      const error = err as { code?: string; message?: string };
+      await this.record({
+        ...input,
+        outcome: isDenied(error.code) ? 'denied' : 'failure',
+        details: { ...input.details, error: error.code ?? 'INTERNAL_ERROR', message: error.message },
+      });
+      throw err;
+    }
+    await this.record({ ...input, details: { ...input.details, ...detailsOf?.(result) } });
+    return result;
   }
 
   /** Walks the whole chain in order; never throws for a bad chain, it says where it breaks. */
@@ -182,6 +209,10 @@ export class AuditLog {
     }
     return result;
   }
+}
+
+function isDenied(code: string | undefined): boolean {
+  return code === 'ACCESS_DENIED' || code === 'SOVEREIGNTY_PLACEMENT_REFUSED';
 }
 
 async function appendEntry(trx: Kysely<Database>, input: AuditInput): Promise<AuditEntry> {

@@ -3,6 +3,7 @@
  * latest version. The same Kysely code runs on both dialects.
  * @module
  */
+import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -51,6 +52,10 @@ function openSqlite(url: string, options: OpenDbOptions): HubDb {
   const file = path === ':memory:' || isAbsolute(path) ? path : resolve(options.home ?? '.', path);
   let database: SQLite.Database;
   try {
+    // The hub database holds wrapped keys and the audit log: readable by its owner only.
+    if (file !== ':memory:') {
+      closeSync(openSync(file, 'a', 0o600));
+    }
     database = new SQLite(file);
   } catch (err) {
     throw DbErrors.DB_UNAVAILABLE(`cannot open SQLite database ${file}: ${(err as Error).message}`, {

@@ -7,10 +7,20 @@
 import { loadConfig, type HubConfig } from '../core/index.js';
 import { openDb, type HubDb } from '../db/index.js';
 import { AuditLog } from '../audit/index.js';
+import { Catalog, QuarantineRegister } from '../catalog/index.js';
+import {
+  createKeyProvider,
+  DatasetKeys,
+  HubSigner,
+  type KeyProvider,
+  type PassphrasePrompt,
+} from '../kms/index.js';
 
 export interface OpenHubOptions {
   readonly home: string;
   readonly env?: Record<string, string | undefined>;
+  /** How to ask for the keyring passphrase when the environment has none (default: terminal prompt). */
+  readonly prompt?: PassphrasePrompt | false;
 }
 
 export interface Hub {
@@ -19,6 +29,12 @@ export interface Hub {
   readonly env: Record<string, string | undefined>;
   readonly db: HubDb;
   readonly audit: AuditLog;
+  readonly catalog: Catalog;
+  readonly quarantine: QuarantineRegister;
+  /** The key provider, opened (and its secret asked for) on first call. */
+  keys(): Promise<KeyProvider>;
+  datasetKeys(): Promise<DatasetKeys>;
+  signer(): Promise<HubSigner>;
   close(): Promise<void>;
 }
 
@@ -27,13 +43,39 @@ export async function openHub(options: OpenHubOptions): Promise<Hub> {
   const { config } = loadConfig(options.home, env);
   const db = await openDb(config.database, { home: options.home });
   const audit = new AuditLog(db);
+  let keys: Promise<KeyProvider> | undefined;
+  let datasetKeys: Promise<DatasetKeys> | undefined;
+  let signer: Promise<HubSigner> | undefined;
+  const openKeys = (): Promise<KeyProvider> => {
+    keys ??= createKeyProvider(config.keys, {
+      home: options.home,
+      env,
+      ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+    });
+    return keys;
+  };
   return {
     home: options.home,
     config,
     env,
     db,
     audit,
-    close: () => db.close(),
+    catalog: new Catalog(db.db),
+    quarantine: new QuarantineRegister(db.db),
+    keys: openKeys,
+    datasetKeys: () => {
+      datasetKeys ??= openKeys().then((provider) => new DatasetKeys(db, provider));
+      return datasetKeys;
+    },
+    signer: () => {
+      signer ??= openKeys().then((provider) => HubSigner.load(db, provider));
+      return signer;
+    },
+    close: async () => {
+      const opened = await keys?.catch(() => undefined);
+      await opened?.close();
+      await db.close();
+    },
   };
 }
 

@@ -3,3 +3,4 @@
  * @module
  */
 export { openHub, withHub, type Hub, type OpenHubOptions } from './hub.js';
+export { initHub, renderInitialConfig, type InitOptions, type InitResult } from './init.js';

@@ -4,7 +4,9 @@
  */
 import type { RegisterCommand } from './types.js';
 import { registerAudit } from './audit.js';
+import { registerInit } from './init.js';
+import { registerKeys } from './keys.js';
 
 export type { RegisterCommand } from './types.js';
 
-export const COMMANDS: readonly RegisterCommand[] = [registerAudit];
+export const COMMANDS: readonly RegisterCommand[] = [registerInit, registerKeys, registerAudit];

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument, isMap, type Document } from 'yaml';
 import { Value } from 'typebox/value';
 import { CoreErrors } from '../errors.js';
-import { HubConfig } from './schema.js';
+import type { TSchema } from 'typebox';
+import { HubConfig, StoreConfig } from './schema.js';
 import { applyOverrides, readEnvOverrides } from './env-overrides.js';
 
 export const CONFIG_FILE = 'hdh.yaml';
@@ -75,8 +76,39 @@ export function parseConfig(
   const data = raw as Record<string, unknown>;
   const overrides = readEnvOverrides(HubConfig as unknown as Record<string, unknown>, data, env);
   applyOverrides(data, overrides);
-  const withDefaults: unknown = Value.Default(HubConfig, data);
-  const problems = collectProblems(withDefaults, doc, lines, overrides);
+  // Stores are a union discriminated by `type`: defaults and errors come from the chosen variant
+  // only, so a reader sees "bucket is required", not one complaint per store type.
+  const stores = data['stores'];
+  const storeProblems: ConfigProblem[] = [];
+  const checkedStores: Record<string, unknown> = {};
+  if (isRecord(stores)) {
+    for (const [name, entry] of Object.entries(stores)) {
+      const path = ['stores', name];
+      const variant = isRecord(entry) ? STORE_VARIANTS.get(String(entry['type'])) : undefined;
+      if (!isRecord(entry) || variant === undefined) {
+        const type = isRecord(entry) ? JSON.stringify(entry['type']) : 'not a mapping';
+        storeProblems.push(
+          problemAt(
+            [...path, 'type'],
+            `must be one of ${[...STORE_VARIANTS.keys()].join(', ')}, got ${type}`,
+            doc,
+            lines,
+            overrides,
+          ),
+        );
+        continue;
+      }
+      const withDefaults: unknown = Value.Default(variant, entry);
+      storeProblems.push(...collectProblems(variant, withDefaults, doc, lines, overrides, path));
+      checkedStores[name] = withDefaults;
+    }
+    data['stores'] = {};
+  }
+  const withDefaults = Value.Default(HubConfig, data) as Record<string, unknown>;
+  const problems = [...collectProblems(HubConfig, withDefaults, doc, lines, overrides, []), ...storeProblems];
+  if (isRecord(stores)) {
+    withDefaults['stores'] = checkedStores;
+  }
   if (problems.length > 0) {
     const text = problems
       .map(
@@ -101,14 +133,16 @@ export function parseConfig(
 }
 
 function collectProblems(
+  schema: TSchema,
   value: unknown,
   doc: Document,
   lines: LineCounter,
   overrides: readonly { variable: string; path: readonly string[] }[],
+  prefix: readonly string[],
 ): ConfigProblem[] {
   const byPath = new Map<string, ConfigProblem>();
-  for (const e of Value.Errors(HubConfig, value)) {
-    const segments = e.instancePath.split('/').slice(1).map(unescapePointer);
+  for (const e of Value.Errors(schema, value)) {
+    const segments = [...prefix, ...e.instancePath.split('/').slice(1).map(unescapePointer)];
     // The "schema is false" twin of an additionalProperties error adds nothing a reader needs.
     if (e.keyword === 'boolean') {
       continue;
@@ -123,8 +157,16 @@ function collectProblems(
       }
       continue;
     }
+    if (e.keyword === 'required') {
+      const missing = (e.params as { requiredProperties?: string[] }).requiredProperties ?? [];
+      for (const key of missing) {
+        const p = [...segments, key];
+        byPath.set(p.join('.'), problemAt(p, 'is required', doc, lines, overrides));
+      }
+      continue;
+    }
     if (e.keyword === 'const' || e.keyword === 'anyOf') {
-      message = describeUnion(segments, value);
+      message = describeUnion(schema, e.instancePath, value);
       path = segments;
     }
     const key = path.join('.');
@@ -135,17 +177,38 @@ function collectProblems(
   return [...byPath.values()];
 }
 
-function describeUnion(path: string[], value: unknown): string {
+function describeUnion(schema: TSchema, instancePath: string, value: unknown): string {
   let node: unknown = value;
-  for (const seg of path) {
-    node = (node as Record<string, unknown> | undefined)?.[seg];
+  for (const seg of instancePath.split('/').slice(1).map(unescapePointer)) {
+    node = isRecord(node) ? node[seg] : undefined;
   }
-  const storeType =
-    path.length >= 2 && path[0] === 'stores' && path.length <= 3 ? 'fs, s3, azure-blob or memory' : undefined;
-  if (storeType !== undefined && path[path.length - 1] === 'type') {
-    return `must be one of ${storeType}, got ${JSON.stringify(node)}`;
+  const allowed = allowedConstants(schema, instancePath);
+  return allowed.length > 0
+    ? `must be one of ${allowed.join(', ')}, got ${JSON.stringify(node)}`
+    : `value ${JSON.stringify(node)} is not allowed here`;
+}
+
+/** The literal values a union at this path accepts, for a message that lists them. */
+function allowedConstants(schema: TSchema, instancePath: string): string[] {
+  let node: Record<string, unknown> | undefined = schema as unknown as Record<string, unknown>;
+  for (const seg of instancePath.split('/').slice(1).map(unescapePointer)) {
+    const props: unknown = node?.['properties'];
+    const patterns: unknown = node?.['patternProperties'];
+    if (isRecord(props) && isRecord(props[seg])) {
+      node = props[seg];
+    } else if (isRecord(patterns)) {
+      node = Object.values(patterns)[0] as Record<string, unknown> | undefined;
+    } else {
+      return [];
+    }
   }
-  return `value ${JSON.stringify(node)} is not one of the allowed values`;
+  const variants = node?.['anyOf'];
+  if (!Array.isArray(variants)) {
+    return [];
+  }
+  return variants.flatMap((v: unknown) =>
+    isRecord(v) && v['const'] !== undefined ? [JSON.stringify(v['const']).replace(/^"|"$/g, '')] : [],
+  );
 }
 
 function problemAt(
@@ -186,4 +249,15 @@ function findKeyNode(doc: Document, path: readonly string[]): number | undefined
 
 function unescapePointer(s: string): string {
   return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+const STORE_VARIANTS = new Map<string, TSchema>(
+  (StoreConfig as unknown as { anyOf: TSchema[] }).anyOf.map((v) => [
+    (v as unknown as { properties: { type: { const: string } } }).properties.type.const,
+    v,
+  ]),
+);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

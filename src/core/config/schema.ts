@@ -6,6 +6,7 @@
  * @module
  */
 import { Type, type Static } from 'typebox';
+import { SovereigntySection } from './sovereignty-schema.js';
 
 const Name = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lower-case name' });
 const EnvName = Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', description: 'an environment variable name' });
@@ -129,6 +130,8 @@ export const HubConfig = Type.Object(
     keys: KeysConfig,
     stores: Type.Record(Name, StoreConfig, { default: {} }),
     defaultStore: Type.String({ default: 'local' }),
+    /** Provider registry additions and the placement policy (see docs/sovereignty.md). */
+    sovereignty: SovereigntySection,
   },
   { additionalProperties: false },
 );
