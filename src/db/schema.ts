@@ -189,6 +189,8 @@ export interface MigrationUnitsTable {
   state: string;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  /** When this unit was first leased since it last became pending: objects written after it may be adopted after a crash. */
+  first_leased_at: string | null;
   attempts: number;
   objects: number;
   bytes: number;

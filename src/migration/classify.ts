@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { StoreCapabilities } from '../storage/object-store.js';
 import type { ClassMap } from './class-map.js';
-import type { NewObject } from './journal.js';
+import { INSERT_BATCH, type NewObject } from './journal.js';
 import type { SourceEntry } from './source-entry.js';
 import type { MigrationSealer } from './types.js';
 
@@ -44,16 +44,19 @@ export async function classifyBatch(
   if (entries.length === 0) {
     return [];
   }
-  const records = await ctx.db
-    .selectFrom('objects')
-    .select(['key', 'object_id', 'dataset', 'class', 'sealed'])
-    .where('store', '=', ctx.sourceStore)
-    .where(
-      'key',
-      'in',
-      entries.map((e) => e.key),
-    )
-    .execute();
+  // One query per 500 keys: under every dialect's bound-parameter limit.
+  const records: { key: string; object_id: string; dataset: string; class: string; sealed: number }[] = [];
+  for (let i = 0; i < entries.length; i += INSERT_BATCH) {
+    const keys = entries.slice(i, i + INSERT_BATCH).map((e) => e.key);
+    records.push(
+      ...(await ctx.db
+        .selectFrom('objects')
+        .select(['key', 'object_id', 'dataset', 'class', 'sealed'])
+        .where('store', '=', ctx.sourceStore)
+        .where('key', 'in', keys)
+        .execute()),
+    );
+  }
   const byKey = new Map(records.map((r) => [r.key, r]));
   const maxKeyBytes = ctx.destCapabilities.maxKeyBytes;
   const maxObjectBytes = ctx.destCapabilities.maxObjectBytes;

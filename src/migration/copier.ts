@@ -24,10 +24,6 @@ import { normaliseEtag, md5Hex } from './source-entry.js';
 import type { RateLimiter } from './throttle.js';
 import type { MigrationSealer, SealIdentity } from './types.js';
 
-/** Metadata names on destination objects (letters only: Azure requires C# identifiers). */
-export const META_MIGRATION = 'hdhmigration';
-export const META_SOURCE_ETAG = 'hdhsourceetag';
-
 export interface CopierContext {
   readonly migration: string;
   readonly source: ObjectStore;
@@ -41,6 +37,8 @@ export interface CopierContext {
   readonly smallObjectBytes: number;
   /** Preferred part size; the destination's limits may raise it. */
   readonly partBytes: number;
+  /** Sealed objects larger than this go in parts (when the destination has multipart uploads). */
+  readonly multipartBytes: number;
   readonly now: () => Date;
   /** Plaintext bytes read from the source. */
   readonly onRead: (bytes: number) => void;
@@ -55,13 +53,17 @@ type Copied = Extract<ObjectOutcome, { kind: 'copied' }>;
 export async function copyObject(
   ctx: CopierContext,
   row: ObjectRow,
-  recovering: boolean,
+  /**
+   * Set when an earlier attempt may have written this object without recording it: the time that
+   * attempt's unit was first leased. A destination object written since then is adopted, not resent.
+   */
+  adoptAfter: Date | undefined,
 ): Promise<ObjectOutcome> {
   let retries = 0;
   let current = row;
   for (let attempt = 0; ; attempt++) {
     try {
-      const outcome = await attemptCopy(ctx, current, recovering || attempt > 0);
+      const outcome = await attemptCopy(ctx, current, adoptAfter);
       return { ...outcome, retries };
     } catch (err) {
       if (ctx.signal.aborted) {
@@ -71,7 +73,9 @@ export async function copyObject(
       if (e.code === 'MIGRATION_SOURCE_CHANGED') {
         // What the source holds now becomes the version to copy (the caller copies it again).
         const check = await recheckSource(ctx, current).catch(() => undefined);
-        if (check?.changed === true) return { ...check.outcome, retries };
+        if (check?.changed === true) {
+          return { ...check.outcome, retries };
+        }
       }
       if (e.code === 'STORAGE_NOT_FOUND' || e.code === 'MIGRATION_SOURCE_GONE') {
         return {
@@ -124,14 +128,6 @@ export function sameVersion(row: ObjectRow, info: ObjectInfo): boolean {
   return info.lastModified.getTime() === Date.parse(row.last_modified);
 }
 
-function metadataOf(ctx: CopierContext, row: ObjectRow): Record<string, string> {
-  const meta: Record<string, string> = { [META_MIGRATION]: ctx.migration };
-  if (row.etag !== null) {
-    meta[META_SOURCE_ETAG] = row.etag;
-  }
-  return meta;
-}
-
 /** What the source says about the object now; `changed` when it is not the journal's version. */
 async function recheckSource(
   ctx: CopierContext,
@@ -160,13 +156,17 @@ async function recheckSource(
   };
 }
 
-async function attemptCopy(ctx: CopierContext, row: ObjectRow, recovering: boolean): Promise<ObjectOutcome> {
+async function attemptCopy(
+  ctx: CopierContext,
+  row: ObjectRow,
+  adoptAfter: Date | undefined,
+): Promise<ObjectOutcome> {
   const multipart = ctx.dest.capabilities.multipart ? ctx.dest.multipart : undefined;
   if (row.upload_id !== null && multipart !== undefined) {
     return copyInParts(ctx, row, multipart, true);
   }
-  if (recovering) {
-    const adopted = await adopt(ctx, row);
+  if (adoptAfter !== undefined) {
+    const adopted = await adopt(ctx, row, adoptAfter);
     if (adopted !== undefined) {
       return adopted;
     }
@@ -175,7 +175,11 @@ async function attemptCopy(ctx: CopierContext, row: ObjectRow, recovering: boole
   if (sealedSize <= ctx.smallObjectBytes) {
     return copySmall(ctx, row);
   }
-  if (multipart !== undefined && sealedSize > partSizeFor(sealedSize, ctx.dest.capabilities, ctx.partBytes)) {
+  if (
+    multipart !== undefined &&
+    sealedSize > ctx.multipartBytes &&
+    sealedSize > partSizeFor(sealedSize, ctx.dest.capabilities, ctx.partBytes)
+  ) {
     return copyInParts(ctx, row, multipart, false);
   }
   return copyStreamed(ctx, row);
@@ -317,7 +321,6 @@ async function copySmall(ctx: CopierContext, row: ObjectRow): Promise<ObjectOutc
   const info = await call(ctx, () =>
     ctx.dest.put(row.dest_key, body, {
       size: body.length,
-      metadata: metadataOf(ctx, row),
       signal: ctx.signal,
     }),
   );
@@ -329,15 +332,18 @@ async function copySmall(ctx: CopierContext, row: ObjectRow): Promise<ObjectOutc
 async function copyStreamed(ctx: CopierContext, row: ObjectRow): Promise<ObjectOutcome> {
   let info: ObjectInfo | undefined;
   const chain = await runChain(ctx, row, async (sealed, sealing) => {
-    const size = sealing === null ? row.size : ctx.sealer.sealedSize(row.size, identityOf(row), sealing.keyId);
+    const size =
+      sealing === null ? row.size : ctx.sealer.sealedSize(row.size, identityOf(row), sealing.keyId);
     const pass = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const writing = ctx.dest.put(row.dest_key, pass, { size, metadata: metadataOf(ctx, row), signal: ctx.signal });
+    const writing = ctx.dest.put(row.dest_key, pass, { size, signal: ctx.signal });
     // A failed write must stop the reading side, and a failed read must fail the write.
     writing.catch((err: unknown) => pass.destroy(err as Error));
     try {
       for await (const chunk of sealed) {
         ctx.onSent(chunk.length);
-        if (!pass.write(chunk)) await once(pass, 'drain');
+        if (!pass.write(chunk)) {
+          await once(pass, 'drain');
+        }
       }
       pass.end();
     } catch (err) {
@@ -348,7 +354,11 @@ async function copyStreamed(ctx: CopierContext, row: ObjectRow): Promise<ObjectO
     info = await writing;
   });
   const check = await recheckSource(ctx, row);
-  if (check.changed) return check.outcome;
+  if (check.changed) {
+    // The copy may mix two versions: it must not stay where a later run could adopt it.
+    await call(ctx, () => ctx.dest.delete(row.dest_key));
+    return check.outcome;
+  }
   return copiedOutcome(ctx, row, chain, normaliseEtag(info?.etag));
 }
 
@@ -386,9 +396,7 @@ async function copyInParts(
   } else {
     const expected = ctx.sealer.sealedSize(row.size, identityOf(row));
     partSize = partSizeFor(expected, ctx.dest.capabilities, ctx.partBytes);
-    const created = await call(ctx, () =>
-      mp.create(row.dest_key, { metadata: metadataOf(ctx, row), size: expected, signal: ctx.signal }),
-    );
+    const created = await call(ctx, () => mp.create(row.dest_key, { size: expected, signal: ctx.signal }));
     uploadId = created.uploadId;
     // Recorded before any part goes out, so a crash never leaves an upload the journal forgets.
     await ctx.journal.startUpload(ctx.migration, row.seq, { uploadId, partSize, header: null });
@@ -544,15 +552,18 @@ async function restartUpload(
 
 /**
  * After a crash, an object the journal still calls pending may already be at the destination
- * (written, then the process died before the journal batch was flushed). If the destination holds
- * this migration's copy of this source version, it is read back, opened and recorded, not resent.
+ * (written, then the process died before the journal batch was flushed). It is adopted — read
+ * back, opened and recorded, not sent again — when it was written after the crashed attempt began
+ * (`adoptAfter`), the source still holds the version the journal has (every path checks the source
+ * before its copy becomes visible, and removes a streamed copy whose source changed), and it opens
+ * as this object with this plaintext size.
  */
-async function adopt(ctx: CopierContext, row: ObjectRow): Promise<Copied | undefined> {
-  if (row.etag === null) {
+async function adopt(ctx: CopierContext, row: ObjectRow, adoptAfter: Date): Promise<Copied | undefined> {
+  const info = await call(ctx, () => ctx.dest.head(row.dest_key, { signal: ctx.signal }));
+  if (info === undefined || info.lastModified.getTime() < adoptAfter.getTime()) {
     return undefined;
   }
-  const info = await call(ctx, () => ctx.dest.head(row.dest_key, { signal: ctx.signal }));
-  if (info?.metadata?.[META_MIGRATION] !== ctx.migration || info.metadata[META_SOURCE_ETAG] !== row.etag) {
+  if ((await recheckSource(ctx, row)).changed) {
     return undefined;
   }
   const body = await call(ctx, () => ctx.dest.get(row.dest_key, { signal: ctx.signal }));

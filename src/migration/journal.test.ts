@@ -76,6 +76,7 @@ describe.each(dialects)('$name: migration journal', (dialect) => {
         state: 'pending',
         lease_owner: null,
         lease_expires_at: null,
+        first_leased_at: null,
         attempts: 0,
         objects: 4,
         bytes: 0,

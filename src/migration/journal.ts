@@ -218,6 +218,7 @@ export class Journal {
         state: 'leased',
         lease_owner: params.owner,
         lease_expires_at: expires,
+        first_leased_at: eb.fn.coalesce('first_leased_at', eb.val(nowIso)),
         attempts: eb('attempts', '+', 1),
       }))
       .where(sql<boolean>`(migration, unit) in (${candidate})`)
@@ -476,7 +477,7 @@ export class Journal {
   async reopenUnits(migration: string, trx: Kysely<Database> = this.db): Promise<void> {
     await trx
       .updateTable('migration_units')
-      .set({ state: 'pending' })
+      .set({ state: 'pending', first_leased_at: null })
       .where('migration', '=', migration)
       .where('state', '=', 'done')
       .where((eb) =>

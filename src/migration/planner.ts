@@ -17,7 +17,7 @@ import {
   type SizeClassCount,
 } from './estimate.js';
 import { readInventory } from './inventory.js';
-import { INSERT_BATCH, type Journal, type NewObject } from './journal.js';
+import type { Journal, NewObject } from './journal.js';
 import { normaliseEtag, md5Hex, type SourceEntry } from './source-entry.js';
 import { DEFAULT_UNIT_LIMITS, UnitBuilder, type UnitLimits } from './units.js';
 import type { MigrationDeps } from './types.js';
@@ -208,7 +208,9 @@ export async function plan(deps: MigrationDeps, journal: Journal, request: PlanR
   // The sovereignty guard decides per class, before a byte is copied: every class of the plan,
   // blocked objects' included, since they are meant to move too.
   const refused: PlanReport['refused'] = [];
-  const classes = [...totals.classes].sort((a, b) => deps.classOrder.indexOf(a[0]) - deps.classOrder.indexOf(b[0]));
+  const classes = [...totals.classes].sort(
+    (a, b) => deps.classOrder.indexOf(a[0]) - deps.classOrder.indexOf(b[0]),
+  );
   for (const [dataClass, objects] of classes) {
     const decision = deps.guard(request.to.store, dataClass);
     if (!decision.allowed) {
@@ -283,6 +285,9 @@ export async function plan(deps: MigrationDeps, journal: Journal, request: PlanR
 function overlaps(a: string, b: string): boolean {
   return a.startsWith(b) || b.startsWith(a);
 }
+
+/** Entries per journal transaction while planning: few commits, a bounded batch in memory. */
+const TRANSACTION_BATCH = 500;
 
 export interface IngestTotals {
   objects: number;
@@ -367,7 +372,7 @@ export async function ingestEntries(
   for await (const entry of entries) {
     signal?.throwIfAborted();
     batch.push(entry);
-    if (batch.length >= INSERT_BATCH) {
+    if (batch.length >= TRANSACTION_BATCH) {
       await flush(false);
     }
   }

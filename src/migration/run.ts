@@ -20,8 +20,10 @@ import type { MigrationDeps } from './types.js';
 export interface RunOptions {
   /** Only this phase (index in the class order). */
   readonly phase?: number;
-  /** Most objects copied at once; AIMD tunes between 1 and this. */
+  /** Most objects copied at once (default 64); AIMD tunes between 1 and this, starting at 8. */
   readonly workers?: number;
+  /** Objects copied at once when the run starts (default 8); AIMD moves it from there. */
+  readonly initialWorkers?: number;
   /** Bytes per second read from the source, all transfers together (0 = unlimited). */
   readonly bwlimit?: number;
   /** Stop starting new objects once this many bytes were read. */
@@ -38,6 +40,11 @@ export interface RunOptions {
   readonly retry?: RetryPolicy;
   readonly smallObjectBytes?: number;
   readonly partBytes?: number;
+  /**
+   * Objects larger than this (sealed) go in resumable parts; smaller ones in one request, which
+   * costs fewer requests and, after a crash, resends at most this much (default 200 MiB, as rclone’s S3 upload cutoff).
+   */
+  readonly multipartBytes?: number;
   readonly onProgress?: (progress: RunProgress) => void;
   readonly progressMs?: number;
 }
@@ -116,7 +123,7 @@ export async function runCopies(
   const owner = leaseOwner();
   const leaseMs = options.leaseMs ?? 60_000;
   const pollMs = options.pollMs ?? 1000;
-  const maxWorkers = Math.max(1, options.workers ?? 16);
+  const maxWorkers = Math.max(1, options.workers ?? 64);
   const started = performance.now();
   const stop = new AbortController();
   let stoppedBy: StopReason = 'completed';
@@ -139,10 +146,10 @@ export async function runCopies(
 
   const slots = new Semaphore(maxWorkers);
   const aimd = new AimdController(slots, {
-    initial: Math.min(maxWorkers, 4),
+    initial: Math.min(maxWorkers, options.initialWorkers ?? 8),
     min: 1,
     max: maxWorkers,
-    intervalMs: 1000,
+    intervalMs: 500,
     growth: 0.05,
   });
   aimd.start();
@@ -235,6 +242,7 @@ export async function runCopies(
     signal,
     smallObjectBytes: options.smallObjectBytes ?? 4 * 1024 ** 2,
     partBytes: options.partBytes ?? PREFERRED_PART_BYTES,
+    multipartBytes: options.multipartBytes ?? 200 * 1024 ** 2,
     now,
     onRead: (n) => {
       stats.bytesRead += n;
@@ -264,7 +272,10 @@ export async function runCopies(
     const signal = AbortSignal.any([abort.signal, stop.signal]);
     held.set(key, { migration: unit.migration, unit: unit.unit, abort });
     const ctx = await copierFor(m, signal);
-    const recoveringUnit = unit.attempts > 1;
+    // A unit leased before (by a process that died, or a run that stopped) may hold objects written
+    // but not recorded: objects written since its first lease can be adopted.
+    const leasedAt = unit.first_leased_at === null ? undefined : new Date(unit.first_leased_at);
+    const unitAdoptAfter = unit.attempts > 1 ? leasedAt : undefined;
     let complete = true;
     try {
       let work: ObjectRow[] = await journal.workOfUnit(unit.migration, unit.unit, false);
@@ -290,7 +301,7 @@ export async function runCopies(
             break;
           }
           running.push(
-            copyObject(ctx, row, recoveringUnit || row.attempts > 0 || row.state === 'copying')
+            copyObject(ctx, row, unitAdoptAfter ?? (row.attempts > 0 ? leasedAt : undefined))
               .then((outcome) => {
                 const finalRound = round + 1 >= MAX_CHANGED_ROUNDS;
                 if (outcome.kind === 'changed') {

@@ -101,8 +101,9 @@ export interface AimdOptions {
 
 /**
  * Additive increase, multiplicative decrease: every interval, if throughput rose by at least
- * `growth` and nothing throttled, one more transfer runs; a throttling answer (429, 503, SlowDown)
- * halves the number of transfers at once (at most once per interval).
+ * `growth` and nothing throttled, one more transfer runs (twice as many during the initial slow
+ * start, as TCP does); a throttling answer (429, 503, SlowDown) halves the number of transfers at
+ * once (at most once per interval) and ends the slow start.
  */
 export class AimdController {
   readonly #options: AimdOptions;
@@ -112,6 +113,8 @@ export class AimdController {
   #throttledAt = -Infinity;
   #timer: NodeJS.Timeout | undefined;
   #last = performance.now();
+  /** Doubling (TCP-like slow start) until throughput stops growing or a store throttles. */
+  #slowStart = true;
   /** Throttling signals received. */
   throttles = 0;
 
@@ -150,6 +153,7 @@ export class AimdController {
       return;
     }
     this.#throttledAt = now;
+    this.#slowStart = false;
     this.#semaphore.setLimit(Math.max(this.#options.min, Math.floor(this.#semaphore.limit / 2)));
     this.#previousRate = 0;
   }
@@ -161,8 +165,12 @@ export class AimdController {
     this.#last = now;
     const calm = now - this.#throttledAt > 2 * this.#options.intervalMs;
     const busy = this.#semaphore.held >= this.#semaphore.limit;
-    if (calm && busy && rate >= this.#previousRate * (1 + this.#options.growth) && rate > 0) {
-      this.#semaphore.setLimit(Math.min(this.#options.max, this.#semaphore.limit + 1));
+    const growing = calm && busy && rate > 0 && rate >= this.#previousRate * (1 + this.#options.growth);
+    if (growing) {
+      const limit = this.#semaphore.limit;
+      this.#semaphore.setLimit(Math.min(this.#options.max, this.#slowStart ? limit * 2 : limit + 1));
+    } else if (busy && this.#previousRate > 0) {
+      this.#slowStart = false;
     }
     this.#previousRate = rate;
   }

@@ -73,6 +73,7 @@ export class UnitBuilder {
       state: 'pending',
       lease_owner: null,
       lease_expires_at: null,
+      first_leased_at: null,
       attempts: 0,
       objects: open.objects,
       bytes: open.bytes,

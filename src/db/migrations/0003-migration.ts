@@ -104,6 +104,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('state', 'varchar(16)', (c) => c.notNull())
     .addColumn('lease_owner', 'varchar(200)')
     .addColumn('lease_expires_at', 'varchar(40)')
+    .addColumn('first_leased_at', 'varchar(40)')
     .addColumn('attempts', 'integer', (c) => c.notNull())
     .addColumn('objects', 'bigint', (c) => c.notNull())
     .addColumn('bytes', 'bigint', (c) => c.notNull())
