@@ -5,6 +5,7 @@
  * @module
  */
 import { loadConfig, type HubConfig } from '../core/index.js';
+import { loadSovereignty, type Sovereignty } from '../sovereignty/index.js';
 import { openDb, type HubDb } from '../db/index.js';
 import { AuditLog } from '../audit/index.js';
 import { Catalog, QuarantineRegister } from '../catalog/index.js';
@@ -26,6 +27,8 @@ export interface OpenHubOptions {
 export interface Hub {
   readonly home: string;
   readonly config: HubConfig;
+  /** The provider registry and placement policy; a policy that does not parse stops the hub. */
+  readonly sovereignty: Sovereignty;
   readonly env: Record<string, string | undefined>;
   readonly db: HubDb;
   readonly audit: AuditLog;
@@ -40,7 +43,11 @@ export interface Hub {
 
 export async function openHub(options: OpenHubOptions): Promise<Hub> {
   const env = options.env ?? process.env;
-  const { config } = loadConfig(options.home, env);
+  const { config, file } = loadConfig(options.home, env);
+  const sovereignty = loadSovereignty(config.sovereignty, { file });
+  for (const [name, store] of Object.entries(config.stores)) {
+    sovereignty.registry.get(store.provider, `${file}: stores.${name}.provider`);
+  }
   const db = await openDb(config.database, { home: options.home });
   const audit = new AuditLog(db);
   let keys: Promise<KeyProvider> | undefined;
@@ -57,6 +64,7 @@ export async function openHub(options: OpenHubOptions): Promise<Hub> {
   return {
     home: options.home,
     config,
+    sovereignty,
     env,
     db,
     audit,

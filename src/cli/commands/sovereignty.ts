@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { CoreErrors, editConfigFile, loadConfig } from '../../core/index.js';
+import { withHub } from '../../hub/index.js';
+import { classesAllowed, decidePlacement } from '../../hub/placement.js';
+import {
+  formatDecision,
+  importGaiaXCredentials,
+  loadSovereignty,
+  qualificationStatuses,
+} from '../../sovereignty/index.js';
+import type { RegisterCommand } from './types.js';
+
+export const registerSovereignty: RegisterCommand = (program: Command, ctx, setExitCode) => {
+  const sov = program
+    .command('sovereignty')
+    .description('provider registry, placement policy, compliance report');
+
+  sov
+    .command('providers')
+    .description(
+      'the provider registry: who each offering is, which laws reach it, its qualifications and evidence',
+    )
+    .option('--json', 'machine-readable answer (the full entries with their evidence)')
+    .action((flags: { json?: boolean }) => {
+      const { config, file } = loadConfig(ctx.home(), ctx.env);
+      const { registry } = loadSovereignty(config.sovereignty, { file });
+      const now = new Date();
+      const entries = registry.list();
+      if (flags.json) {
+        ctx.out.json(
+          entries.map((e) => ({
+            ...e,
+            origin: registry.origin(e.id),
+            qualificationStatus: qualificationStatuses(e, now),
+          })),
+        );
+        return;
+      }
+      ctx.out.table(
+        entries.map((e) => ({
+          id: e.id,
+          offering: e.name,
+          hq: show(e.headquartersCountry),
+          control: show(e.control),
+          laws: show(e.extraterritorialLaws),
+          dataCentres: show(e.dataCentreCountries),
+          qualifications: qualificationStatuses(e, now)
+            .map((q) => `${q.label}: ${q.state}`)
+            .join('; '),
+          origin: registry.origin(e.id),
+        })),
+      );
+      ctx.out.line('');
+      ctx.out.line(
+        '"unknown" means no checked evidence: record facts with evidence under sovereignty.providers in hdh.yaml.',
+      );
+    });
+
+  sov
+    .command('check')
+    .description(
+      'may this store hold this class of data? The decision and every reason, each naming its requirement',
+    )
+    .requiredOption('--store <name>', 'a store named in hdh.yaml')
+    .requiredOption(
+      '--class <class>',
+      'public, anonymous-aggregate, pseudonymised-health, identifying-health or key-material',
+    )
+    .option('--json', 'machine-readable answer')
+    .action(async (flags: { store: string; class: string; json?: boolean }) => {
+      await withHub({ home: ctx.home(), env: ctx.env }, (hub) => {
+        const store = hub.config.stores[flags.store];
+        if (!store) {
+          throw CoreErrors.INPUT_INVALID(
+            `no store "${flags.store}" in hdh.yaml (stores: ${Object.keys(hub.config.stores).join(', ')})`,
+          );
+        }
+        const decision = decidePlacement(hub.sovereignty, flags.store, store, flags.class);
+        if (flags.json) {
+          ctx.out.json({
+            store: flags.store,
+            ...decision,
+            allowedClasses: classesAllowed(hub.sovereignty, flags.store, store),
+          });
+        } else {
+          ctx.out.line(formatDecision(decision, { store: flags.store }));
+        }
+        if (!decision.allowed) {
+          setExitCode(1);
+        }
+        return Promise.resolve();
+      });
+    });
+
+  sov
+    .command('import-credential')
+    .description(
+      'verify a Gaia-X compliance credential (W3C VC, JSON-LD or VC-JWT) and record what it says in hdh.yaml',
+    )
+    .argument('<file>', 'credential, list of credentials or presentation')
+    .requiredOption('--provider <id>', 'registry id the facts are recorded under (new or existing)')
+    .option('--region <region>', 'region the credential covers')
+    .option('--key <jwk-file>', 'a public key (JWK) you trust for this credential')
+    .option('--key-id <id>', "key id or issuer DID the key stands for (default: the JWK's kid)")
+    .option('--allow-unsigned', 'accept credentials without a proof (their evidence says so)')
+    .option('--json', 'machine-readable answer')
+    .action(
+      async (
+        file: string,
+        flags: {
+          provider: string;
+          region?: string;
+          key?: string;
+          keyId?: string;
+          allowUnsigned?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const home = ctx.home();
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (err) {
+          throw CoreErrors.INPUT_NOT_FOUND(`cannot read credential file ${file}: ${(err as Error).message}`);
+        }
+        const keys = flags.key ? readKeys(flags.key, flags.keyId) : undefined;
+        const result = await importGaiaXCredentials(text, {
+          id: flags.provider,
+          now: new Date(),
+          checkedBy: `${ctx.actor} via hdh sovereignty import-credential`,
+          source: basename(file),
+          ...(flags.region ? { region: flags.region } : {}),
+          ...(keys ? { keys } : {}),
+          ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
+        });
+        await editConfigFile(home, (doc) => {
+          doc.setIn(['sovereignty', 'providers', flags.provider], doc.createNode(result.override));
+        });
+        // The edited file must still load as a whole (registry and policy), or the hub would not start.
+        const { config, file: configFile } = loadConfig(home, ctx.env);
+        loadSovereignty(config.sovereignty, { file: configFile });
+        await withHub({ home, env: ctx.env }, (hub) =>
+          hub.audit.record({
+            actor: ctx.actor,
+            action: 'sovereignty.import-credential',
+            target: `provider:${flags.provider}`,
+            details: {
+              file: basename(file),
+              verified: result.verified.map((v) =>
+                v
+                  ? {
+                      format: v.format,
+                      keyId: v.keyId,
+                      keyThumbprint: v.keyThumbprint,
+                      keySource: v.keySource,
+                    }
+                  : 'unsigned',
+              ),
+            },
+          }),
+        );
+        if (flags.json) {
+          ctx.out.json(result);
+          return;
+        }
+        ctx.out.line(
+          `provider "${flags.provider}" recorded in hdh.yaml from ${result.verified.length} credential(s):`,
+        );
+        for (const v of result.verified) {
+          ctx.out.line(
+            v
+              ? `  verified (${v.format}) with the ${v.keySource} key ${v.keyId ?? v.keyThumbprint}${v.keySource === 'embedded' ? ': proves integrity, not who issued it' : ''}`
+              : '  UNSIGNED (accepted with --allow-unsigned)',
+          );
+        }
+      },
+    );
+};
+
+/** A compact cell for the providers table: the evidence stays in --json. */
+function show(value: unknown): string {
+  if (value === 'unknown' || value === undefined) {
+    return 'unknown';
+  }
+  if (Array.isArray(value)) {
+    return value.length === 0 ? 'none' : value.map(show).join(', ');
+  }
+  if (typeof value === 'object' && value !== null) {
+    const v = value as Record<string, unknown>;
+    for (const key of ['value', 'name', 'jurisdiction']) {
+      if (v[key] !== undefined) {
+        return show(v[key]);
+      }
+    }
+    return JSON.stringify(value);
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function readKeys(file: string, keyId: string | undefined): Record<string, Record<string, unknown>> {
+  let jwk: Record<string, unknown>;
+  try {
+    jwk = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw CoreErrors.INPUT_INVALID(`--key ${file} is not a JSON Web Key: ${(err as Error).message}`);
+  }
+  const kid = keyId ?? (typeof jwk['kid'] === 'string' ? jwk['kid'] : undefined);
+  if (kid === undefined) {
+    throw CoreErrors.INPUT_INVALID(
+      `--key ${file} has no "kid": say which key id or issuer DID it is with --key-id`,
+    );
+  }
+  return { [kid]: jwk };
+}
