@@ -1,0 +1,152 @@
+/**
+ * Sealing as a stream: plaintext in, sealed object out, in one pass that also hashes the plaintext
+ * (for the trailer) and, unless turned off, the sealed bytes. Memory stays flat: each input buffer
+ * is fed to the cipher in slices of at most 64 KiB and the ciphertext goes out as it is produced.
+ * @module
+ */
+import { createHash, type CipherGCM, type Hash } from 'node:crypto';
+import { Transform, addAbortSignal, type TransformCallback } from 'node:stream';
+import { CoreErrors, toHdhError } from '../core/index.js';
+import { CIPHER_SLICE_BYTES, DEFAULT_CHUNK_SIZE } from './constants.js';
+import { checkChunkSize, type SealIdentity } from './header.js';
+import { createSealKeys } from './keys.js';
+import { RecordCrypto, encodeTrailer } from './records.js';
+import { settleable, type Settleable } from './settle.js';
+
+export interface SealParams extends SealIdentity {
+  /** The 32-byte dataset key named by `keyId`; the object's data key is wrapped under it. */
+  readonly datasetKey: Uint8Array;
+  /** Plaintext bytes per chunk; {@link DEFAULT_CHUNK_SIZE} when absent. */
+  readonly chunkSize?: number;
+  /**
+   * Whether to compute the SHA-256 of the sealed bytes (default true). It costs about as much as
+   * the plaintext hash; turn it off when nothing will compare the sealed bytes later.
+   */
+  readonly hashSealed?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface SealResult {
+  readonly objectId: string;
+  readonly keyId: string;
+  readonly plainSize: number;
+  /** Hex SHA-256 of the plaintext (also sealed inside the object's trailer). */
+  readonly plainSha256: string;
+  readonly sealedSize: number;
+  /** Hex SHA-256 of the sealed bytes; absent when `hashSealed` was false. */
+  readonly sealedSha256: string | undefined;
+}
+
+export interface SealStream {
+  /** Write plaintext, read the sealed object. */
+  readonly stream: Transform;
+  /** Settles when the last sealed byte has been pushed, or rejects with the stream's error. */
+  readonly result: Promise<SealResult>;
+}
+
+/**
+ * Seals a plaintext stream under a fresh data key wrapped by `datasetKey`.
+ * @example
+ * const { stream, result } = createSealStream({ keyId, datasetKey, objectId, dataset, dataClass });
+ * await pipeline(createReadStream(src), stream, createWriteStream(dst));
+ * const { plainSha256, sealedSize } = await result;
+ */
+export function createSealStream(params: SealParams): SealStream {
+  const chunkSize = params.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  checkChunkSize(chunkSize);
+  const outcome = settleable<SealResult>();
+  const stream = new SealTransform(params, chunkSize, outcome);
+  if (params.signal !== undefined) addAbortSignal(params.signal, stream);
+  return { stream, result: outcome.promise };
+}
+
+class SealTransform extends Transform {
+  readonly #params: SealParams;
+  readonly #chunkSize: number;
+  readonly #outcome: Settleable<SealResult>;
+  readonly #records: RecordCrypto;
+  readonly #plainHash: Hash = createHash('sha256');
+  readonly #sealedHash: Hash | undefined;
+  #cipher: CipherGCM | undefined;
+  #index = 0;
+  #inChunk = 0;
+  #plainSize = 0;
+  #sealedSize = 0;
+
+  constructor(params: SealParams, chunkSize: number, outcome: Settleable<SealResult>) {
+    super();
+    this.#params = params;
+    this.#chunkSize = chunkSize;
+    this.#outcome = outcome;
+    this.#sealedHash = params.hashSealed === false ? undefined : createHash('sha256');
+    const keys = createSealKeys(params, params.datasetKey, chunkSize);
+    this.#records = new RecordCrypto(keys.dataKey, keys.headerHash);
+    this.#emit(keys.header);
+  }
+
+  #emit(bytes: Buffer): void {
+    this.#sealedHash?.update(bytes);
+    this.#sealedSize += bytes.length;
+    this.push(bytes);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      let at = 0;
+      while (at < chunk.length) {
+        this.#cipher ??= this.#records.cipher(this.#index, false);
+        const take = Math.min(chunk.length - at, this.#chunkSize - this.#inChunk, CIPHER_SLICE_BYTES);
+        const slice = chunk.subarray(at, at + take);
+        this.#plainHash.update(slice);
+        this.#emit(this.#cipher.update(slice));
+        at += take;
+        this.#inChunk += take;
+        if (this.#inChunk === this.#chunkSize) this.#endChunk();
+      }
+      this.#plainSize += chunk.length;
+      callback();
+    } catch (err) {
+      callback(toHdhError(err));
+    }
+  }
+
+  #endChunk(): void {
+    const cipher = this.#cipher!;
+    cipher.final();
+    this.#emit(cipher.getAuthTag());
+    this.#cipher = undefined;
+    this.#inChunk = 0;
+    this.#index++;
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      if (this.#cipher !== undefined) this.#endChunk();
+      const plainSha256 = this.#plainHash.digest();
+      const trailer = this.#records.cipher(this.#index, true);
+      this.#emit(trailer.update(encodeTrailer(this.#plainSize, plainSha256)));
+      trailer.final();
+      this.#emit(trailer.getAuthTag());
+      this.#records.dispose();
+      this.#outcome.resolve({
+        objectId: this.#params.objectId,
+        keyId: this.#params.keyId,
+        plainSize: this.#plainSize,
+        plainSha256: plainSha256.toString('hex'),
+        sealedSize: this.#sealedSize,
+        sealedSha256: this.#sealedHash?.digest('hex'),
+      });
+      callback();
+    } catch (err) {
+      callback(toHdhError(err));
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#records.dispose();
+    this.#outcome.reject(
+      error ?? CoreErrors.OPERATION_ABORTED('the seal stream was closed before its input ended'),
+    );
+    callback(error);
+  }
+}
