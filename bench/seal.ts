@@ -50,12 +50,16 @@ interface Figure {
 async function ensureInput(): Promise<number> {
   const bytes = sizeMiB * MIB;
   const existing = await stat(input).catch(() => undefined);
-  if (existing?.size === bytes) return bytes;
+  if (existing?.size === bytes) {
+    return bytes;
+  }
   await mkdir(outDir, { recursive: true });
   console.log(`writing ${sizeMiB} MiB of random bytes to bench/.out/ (once)`);
   const handle = await open(input, 'w');
   try {
-    for (let written = 0; written < bytes; written += MIB) await handle.write(randomBytes(MIB));
+    for (let written = 0; written < bytes; written += MIB) {
+      await handle.write(randomBytes(MIB));
+    }
     await handle.sync();
   } finally {
     await handle.close();
@@ -114,7 +118,9 @@ function opensslGcm(): Figure {
     encoding: 'utf8',
   });
   const line = run.stdout.split('\n').find((l) => /^AES-256-GCM\s+[\d.]+k/i.test(l.trim()));
-  if (run.status !== 0 || line === undefined) throw new Error(`openssl speed failed: ${run.stderr}`);
+  if (run.status !== 0 || line === undefined) {
+    throw new Error(`openssl speed failed: ${run.stderr}`);
+  }
   const mbps = Number(/([\d.]+)k/.exec(line)![1]) / 1000;
   return { wall: mbps, cpu: mbps };
 }
@@ -124,7 +130,9 @@ function opensslSha256(bytes: number): Figure {
   const cpu = childCpuSeconds();
   const started = process.hrtime.bigint();
   const run = spawnSync('openssl', ['dgst', '-sha256', input], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`openssl dgst failed: ${run.stderr}`);
+  if (run.status !== 0) {
+    throw new Error(`openssl dgst failed: ${run.stderr}`);
+  }
   const wall = bytes / 1e6 / (Number(process.hrtime.bigint() - started) / 1e9);
   const used = childCpuSeconds() - cpu;
   return { wall, cpu: used > 0 ? bytes / 1e6 / used : wall };

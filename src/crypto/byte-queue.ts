@@ -22,7 +22,9 @@ export class ByteQueue {
   }
 
   push(buffer: Buffer): void {
-    if (buffer.length === 0) return;
+    if (buffer.length === 0) {
+      return;
+    }
     this.#buffers.push(buffer);
     this.#length += buffer.length;
   }

@@ -77,8 +77,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** True when `firstBytes` starts with the sealed-object magic (needs at least 8 bytes). */
 export function isSealed(firstBytes: Uint8Array): boolean {
-  if (firstBytes.length < SEALED_MAGIC.length) return false;
-  for (let i = 0; i < SEALED_MAGIC.length; i++) if (firstBytes[i] !== SEALED_MAGIC[i]) return false;
+  if (firstBytes.length < SEALED_MAGIC.length) {
+    return false;
+  }
+  for (let i = 0; i < SEALED_MAGIC.length; i++) {
+    if (firstBytes[i] !== SEALED_MAGIC[i]) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -156,7 +162,9 @@ export function sealedHeaderLength(prefix: Uint8Array): number | undefined {
       throw CryptoErrors.CRYPTO_NOT_SEALED('the bytes do not start with the hdh sealed-object magic');
     }
   }
-  if (prefix.length < HEADER_PREFIX_BYTES) return undefined;
+  if (prefix.length < HEADER_PREFIX_BYTES) {
+    return undefined;
+  }
   const view = Buffer.from(prefix.buffer, prefix.byteOffset, HEADER_PREFIX_BYTES);
   const version = view.readUInt8(8);
   if (version !== SEALED_FORMAT_VERSION) {

@@ -26,7 +26,9 @@ function derive(datasetKey: Uint8Array, info: string, bytes: number): Buffer {
 }
 
 function checkDatasetKey(datasetKey: Uint8Array, keyId: string, onOpen: boolean): void {
-  if (datasetKey.length === KEY_BYTES) return;
+  if (datasetKey.length === KEY_BYTES) {
+    return;
+  }
   const message = `the dataset key for key id ${keyId} is ${datasetKey.length} bytes; AES-256 needs ${KEY_BYTES}`;
   throw onOpen ? CryptoErrors.CRYPTO_WRONG_KEY(message) : CoreErrors.INPUT_INVALID(message);
 }

@@ -50,11 +50,17 @@ export function plainSizeFromSealed(
   chunkSize: number,
 ): number | undefined {
   const records = sealedSize - headerBytes - TRAILER_BYTES;
-  if (!Number.isSafeInteger(records) || records < 0) return undefined;
+  if (!Number.isSafeInteger(records) || records < 0) {
+    return undefined;
+  }
   const record = chunkSize + TAG_BYTES;
   const full = Math.floor(records / record);
   const rest = records - full * record;
-  if (rest === 0) return full * chunkSize;
-  if (rest <= TAG_BYTES) return undefined;
+  if (rest === 0) {
+    return full * chunkSize;
+  }
+  if (rest <= TAG_BYTES) {
+    return undefined;
+  }
   return full * chunkSize + rest - TAG_BYTES;
 }

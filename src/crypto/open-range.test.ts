@@ -33,7 +33,9 @@ async function readRange(
   const { readSealed, reads } = reader(sealed);
   const opened = await openRange({ readSealed, sealedSize: sealed.length, range, resolveKey, ...extra });
   const parts: Buffer[] = [];
-  for await (const part of opened.stream) parts.push(part as Buffer);
+  for await (const part of opened.stream) {
+    parts.push(part as Buffer);
+  }
   return { bytes: Buffer.concat(parts), reads, plainSize: opened.plainSize };
 }
 

@@ -140,7 +140,9 @@ export async function openRange(params: OpenRangeParams): Promise<SealedRange> {
       end,
       sealedStart,
     });
-    if (signal !== undefined) addAbortSignal(signal, stream);
+    if (signal !== undefined) {
+      addAbortSignal(signal, stream);
+    }
     pipeline(source, stream, () => undefined);
     return { ...base, stream };
   } catch (err) {
@@ -234,7 +236,9 @@ class RangeTransform extends Transform {
           opener.feed(view);
         });
       }
-      if (queue.length < length + TAG_BYTES) return;
+      if (queue.length < length + TAG_BYTES) {
+        return;
+      }
       const plain = opener.finish(queue.copy(length, length + TAG_BYTES));
       if (plain === undefined) {
         const offset = this.#plan.sealedStart + queue.offset;

@@ -68,7 +68,9 @@ export function createOpenStream(params: OpenParams): OpenStream {
   const header = settleable<SealedHeader>();
   const result = settleable<OpenResult>();
   const stream = new OpenTransform(params, header, result);
-  if (params.signal !== undefined) addAbortSignal(params.signal, stream);
+  if (params.signal !== undefined) {
+    addAbortSignal(params.signal, stream);
+  }
   return { stream, header: header.promise, result: result.promise };
 }
 
@@ -163,7 +165,9 @@ class OpenTransform extends Transform {
   #readHeader(): HeaderRecord | undefined {
     const queue = this.#queue;
     const length = sealedHeaderLength(queue.copy(0, Math.min(queue.length, 16)));
-    if (length === undefined || queue.length < length) return undefined;
+    if (length === undefined || queue.length < length) {
+      return undefined;
+    }
     const header = parseHeaderRecord(queue.copy(0, length));
     queue.consume(length);
     return header;
@@ -194,10 +198,14 @@ class OpenTransform extends Transform {
     const queue = this.#queue;
     for (;;) {
       this.#feed(Math.min(body.chunkSize, queue.length - HOLD_BACK));
-      if (queue.length < body.recordBytes + TRAILER_BYTES) break;
+      if (queue.length < body.recordBytes + TRAILER_BYTES) {
+        break;
+      }
       this.#completeChunk(body.chunkSize, ended);
     }
-    if (!ended) return;
+    if (!ended) {
+      return;
+    }
     const rest = queue.length;
     if (rest === TRAILER_BYTES) {
       this.#verifyTrailer();
@@ -216,7 +224,9 @@ class OpenTransform extends Transform {
 
   #feed(upTo: number): void {
     const fed = this.#opener?.fed ?? 0;
-    if (upTo <= fed) return;
+    if (upTo <= fed) {
+      return;
+    }
     const opener = (this.#opener ??= new RecordOpener(this.#body!.records, this.#index, false));
     this.#queue.forEach(fed, upTo, (view) => {
       opener.feed(view, (plain) => this.#plainHash.update(plain));

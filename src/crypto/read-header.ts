@@ -22,6 +22,8 @@ export async function readSealedHeader(source: Readable): Promise<SealedHeader> 
       return parseSealedHeader(bytes);
     }
   }
-  if (length === 0) throw CryptoErrors.CRYPTO_NOT_SEALED('the object is empty: it is not a sealed object');
+  if (length === 0) {
+    throw CryptoErrors.CRYPTO_NOT_SEALED('the object is empty: it is not a sealed object');
+  }
   return parseSealedHeader(Buffer.concat(parts, length));
 }

@@ -56,7 +56,9 @@ export function createSealStream(params: SealParams): SealStream {
   checkChunkSize(chunkSize);
   const outcome = settleable<SealResult>();
   const stream = new SealTransform(params, chunkSize, outcome);
-  if (params.signal !== undefined) addAbortSignal(params.signal, stream);
+  if (params.signal !== undefined) {
+    addAbortSignal(params.signal, stream);
+  }
   return { stream, result: outcome.promise };
 }
 
@@ -101,7 +103,9 @@ class SealTransform extends Transform {
         this.#emit(this.#cipher.update(slice));
         at += take;
         this.#inChunk += take;
-        if (this.#inChunk === this.#chunkSize) this.#endChunk();
+        if (this.#inChunk === this.#chunkSize) {
+          this.#endChunk();
+        }
       }
       this.#plainSize += chunk.length;
       callback();
@@ -121,7 +125,9 @@ class SealTransform extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      if (this.#cipher !== undefined) this.#endChunk();
+      if (this.#cipher !== undefined) {
+        this.#endChunk();
+      }
       const plainSha256 = this.#plainHash.digest();
       const trailer = this.#records.cipher(this.#index, true);
       this.#emit(trailer.update(encodeTrailer(this.#plainSize, plainSha256)));

@@ -31,15 +31,21 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 /** Which code a flipped bit at `offset` must produce. */
 function expectedCode(offset: number, bit: number, headerBytes: number, sealedLength: number): string {
   const keyCheckStart = headerBytes - (KEY_CHECK_BYTES + NONCE_BYTES + KEY_BYTES + TAG_BYTES);
-  if (offset < 8) return 'CRYPTO_NOT_SEALED';
-  if (offset < 12) return 'CRYPTO_UNSUPPORTED_FORMAT';
+  if (offset < 8) {
+    return 'CRYPTO_NOT_SEALED';
+  }
+  if (offset < 12) {
+    return 'CRYPTO_UNSUPPORTED_FORMAT';
+  }
   // A changed (ASCII) key id names a key the key service does not have, and its error passes
   // through; flipping the top bit makes it invalid UTF-8, refused before any key is asked for.
   const keyIdStart = HEADER_PREFIX_BYTES + 4 + 2;
   if (offset >= keyIdStart && offset < keyIdStart + Buffer.byteLength(TEST_IDENTITY.keyId)) {
     return bit === 7 ? 'CRYPTO_TAMPERED' : 'KMS_KEY_NOT_FOUND';
   }
-  if (offset >= keyCheckStart && offset < keyCheckStart + KEY_CHECK_BYTES) return 'CRYPTO_WRONG_KEY';
+  if (offset >= keyCheckStart && offset < keyCheckStart + KEY_CHECK_BYTES) {
+    return 'CRYPTO_WRONG_KEY';
+  }
   expect(offset).toBeLessThan(sealedLength);
   return 'CRYPTO_TAMPERED';
 }

@@ -53,7 +53,12 @@ export interface OpOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Inclusive-exclusive byte range: `{ start: 0, end: 100 }` is the first 100 bytes. `end` defaults to the end. */
+/**
+ * Inclusive-exclusive byte range: `{ start: 0, end: 100 }` is the first 100 bytes. `end` defaults to
+ * the end and is clamped to it; `start` equal to the size reads nothing, past it is
+ * STORAGE_RANGE_INVALID. A negative `start` without `end` is a suffix: `{ start: -100 }` is the last
+ * 100 bytes (the whole object when it is shorter).
+ */
 export interface ByteRange {
   readonly start: number;
   readonly end?: number;

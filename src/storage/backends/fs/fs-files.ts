@@ -1,0 +1,162 @@
+/**
+ * Atomic file writes for the fs backend: bytes go to a temporary file in the store's own tmp folder
+ * (same file system), are fsynced, then renamed over the target and the target's folder fsynced. A
+ * failed or interrupted write leaves at worst a temporary file (swept later), never a partial object.
+ * @module
+ */
+import type { BigIntStats } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { StorageErrors } from '../../errors.js';
+import { throwIfAborted } from '../../common/abort.js';
+import { errnoOf } from './fs-errors.js';
+import type { FsLayout } from './fs-layout.js';
+
+/** Bytes gathered before a write. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Temporary files older than this are leftovers of crashed writes. */
+const STALE_TEMP_MS = 24 * 3600 * 1000;
+
+export interface TempFile {
+  readonly path: string;
+  readonly stat: BigIntStats;
+}
+
+export class FsFiles {
+  private tmpReady: Promise<void> | undefined;
+
+  constructor(private readonly layout: FsLayout) {}
+
+  /** Writes `chunks` to a new temporary file, fsynced; removes it again if anything fails. */
+  async writeTemp(
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<TempFile> {
+    await this.ensureTmp();
+    const path = this.layout.tempPath();
+    const handle = await open(path, 'wx', 0o644);
+    try {
+      // Small chunks are gathered and written together: one system call per MiB, without copying.
+      let batch: Uint8Array[] = [];
+      let batchBytes = 0;
+      for await (const chunk of chunks) {
+        throwIfAborted(signal, 'write');
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= WRITE_BATCH_BYTES) {
+          await writeAll(handle, batch, batchBytes);
+          batch = [];
+          batchBytes = 0;
+        }
+      }
+      await writeAll(handle, batch, batchBytes);
+      await handle.sync();
+      const stats = await handle.stat({ bigint: true });
+      await handle.close();
+      return { path, stat: stats };
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await rm(path, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Renames `temp` over `target` and fsyncs the target's folder. With `createParent`, creates the
+   * folders on the way (retrying when a concurrent delete prunes them in between).
+   */
+  async commit(temp: string, target: string, what: string, createParent = true): Promise<void> {
+    const parent = dirname(target);
+    for (let attempt = 0; ; attempt++) {
+      if (createParent) await this.mkdirFor(parent, what);
+      try {
+        await rename(temp, target);
+        break;
+      } catch (err) {
+        const code = errnoOf(err);
+        if (code === 'ENOENT' && createParent && attempt < 5) continue;
+        if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
+          throw StorageErrors.STORAGE_KEY_INVALID(
+            `${what}: the key is a folder of other objects on this fs store; a file system cannot hold both`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+    }
+    await syncDir(parent);
+  }
+
+  /** Writes `data` atomically at `target` (small files: sidecars, upload records). */
+  async writeSmall(target: string, data: string | Uint8Array, what: string): Promise<void> {
+    const temp = await this.writeTemp([typeof data === 'string' ? Buffer.from(data) : data]);
+    try {
+      await this.commit(temp.path, target, what);
+    } catch (err) {
+      await rm(temp.path, { force: true });
+      throw err;
+    }
+  }
+
+  private async mkdirFor(dir: string, what: string): Promise<void> {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOTDIR' || code === 'EEXIST') {
+        throw StorageErrors.STORAGE_KEY_INVALID(
+          `${what}: a leading part of the key is an object on this fs store; a file system cannot hold both`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  private ensureTmp(): Promise<void> {
+    this.tmpReady ??= (async () => {
+      await mkdir(this.layout.tmpDir, { recursive: true });
+      await this.sweepTemp().catch(() => undefined);
+    })();
+    // A failed attempt (e.g. the disk was full) is tried again on the next write.
+    return this.tmpReady.catch((err: unknown) => {
+      this.tmpReady = undefined;
+      throw err;
+    });
+  }
+
+  /** Removes temporary files that crashed writes left behind long ago. */
+  private async sweepTemp(): Promise<void> {
+    const now = Date.now();
+    for (const name of await readdir(this.layout.tmpDir)) {
+      const path = join(this.layout.tmpDir, name);
+      const s = await stat(path).catch(() => undefined);
+      if (s !== undefined && now - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
+    }
+  }
+}
+
+/** Writes every byte of `buffers`, resuming after a short write. */
+async function writeAll(handle: FileHandle, buffers: Uint8Array[], total: number): Promise<void> {
+  if (total === 0) return;
+  const { bytesWritten } = await handle.writev(buffers);
+  if (bytesWritten === total) return;
+  const rest = Buffer.concat(buffers).subarray(bytesWritten);
+  let written = 0;
+  while (written < rest.length) {
+    written += (await handle.write(rest, written, rest.length - written)).bytesWritten;
+  }
+}
+
+/** fsyncs a folder so that a rename into it survives a power loss. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some file systems cannot fsync folders; the rename itself is still atomic there.
+    if (errnoOf(err) !== 'EINVAL') throw err;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * The fs backend: objects as files under a root folder, written atomically.
+ * @module
+ */
+export { FsStore } from './fs-store.js';
+export { FS_CAPABILITIES, FS_MAX_SEGMENT_BYTES, type FsStoreOptions } from './fs-config.js';
+export { STORE_DIR as FS_STORE_DIR } from './fs-layout.js';
