@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import type { StoreCapabilities } from '../storage/object-store.js';
+import type { StoreCapabilities } from '../storage/index.js';
 import type { ClassMap } from './class-map.js';
 import { INSERT_BATCH, type NewObject } from './journal.js';
 import type { SourceEntry } from './source-entry.js';

@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreErrors, isHdhError, toHdhError } from '../core/index.js';
-import type { CompletedPart, MultipartStore, ObjectInfo, ObjectStore } from '../storage/object-store.js';
+import type { CompletedPart, MultipartStore, ObjectInfo, ObjectStore } from '../storage/index.js';
 import { cutParts, peekBody, readableOf } from './body.js';
 import { MigrationErrors } from './errors.js';
 import type { Journal, ObjectOutcome, ObjectRow } from './journal.js';

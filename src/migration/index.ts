@@ -42,3 +42,4 @@ export { readInventory, type InventoryFormat } from './inventory.js';
 export type { SourceEntry } from './source-entry.js';
 export { partSizeFor } from './part-size.js';
 export { formatDuration, type Estimate, type EstimateParams } from './estimate.js';
+export { createCryptoSealer, type CryptoSealerOptions, type DatasetKeySource } from './crypto-sealer.js';

@@ -21,7 +21,7 @@ import type { Journal, NewObject } from './journal.js';
 import { normaliseEtag, md5Hex, type SourceEntry } from './source-entry.js';
 import { DEFAULT_UNIT_LIMITS, UnitBuilder, type UnitLimits } from './units.js';
 import type { MigrationDeps } from './types.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/index.js';
 
 export interface StorePrefix {
   readonly store: string;

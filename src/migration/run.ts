@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreErrors, isHdhError, newId, toHdhError } from '../core/index.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/index.js';
 import { copyObject, type CopierContext } from './copier.js';
 import { MigrationErrors } from './errors.js';
 import type { Journal, MigrationRow, ObjectOutcome, ObjectRow, UnitRow } from './journal.js';

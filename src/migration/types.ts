@@ -7,7 +7,7 @@ import type { Transform } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { AuditInput } from '../audit/index.js';
 import type { Database, DialectName } from '../db/index.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../storage/index.js';
 
 /** What the hub knows about a configured store. */
 export interface StoreDescription {

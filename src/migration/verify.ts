@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { newId, toHdhError } from '../core/index.js';
-import type { ObjectInfo, ObjectStore } from '../storage/object-store.js';
+import type { ObjectInfo, ObjectStore } from '../storage/index.js';
 import { readableOf } from './body.js';
 import type { Journal, MigrationRow, ObjectRow } from './journal.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';

@@ -6,8 +6,10 @@ import type { RegisterCommand } from './types.js';
 import { registerAudit } from './audit.js';
 import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
+import { registerMigrate } from './migrate.js';
 import { registerSovereignty } from './sovereignty.js';
 import { registerSynth } from './synth.js';
+import { registerWorker } from './worker.js';
 
 export type { RegisterCommand } from './types.js';
 
@@ -16,5 +18,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerKeys,
   registerSovereignty,
   registerSynth,
+  registerMigrate,
+  registerWorker,
   registerAudit,
 ];
