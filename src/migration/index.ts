@@ -43,3 +43,4 @@ export type { SourceEntry } from './source-entry.js';
 export { partSizeFor } from './part-size.js';
 export { formatDuration, type Estimate, type EstimateParams } from './estimate.js';
 export { createCryptoSealer, type CryptoSealerOptions, type DatasetKeySource } from './crypto-sealer.js';
+export { preferSmallHeap } from './small-heap.js';

@@ -23,10 +23,13 @@ export interface InventoryOptions {
   readonly format?: InventoryFormat;
 }
 
-type Row = Readonly<Record<string, string | null | undefined>>;
+/** One inventory row: the value of a column by name (absent columns give `undefined`). */
+type Row = (column: string) => string | null | undefined;
 
-function invalid(file: string, where: string, problem: string): Error {
-  return MigrationErrors.MIGRATION_INVENTORY_INVALID(`inventory ${file}, ${where}: ${problem}`);
+function invalid(file: string, where: string | (() => string), problem: string): Error {
+  return MigrationErrors.MIGRATION_INVENTORY_INVALID(
+    `inventory ${file}, ${typeof where === 'string' ? where : where()}: ${problem}`,
+  );
 }
 
 function truthy(value: string | null | undefined): boolean {
@@ -34,40 +37,40 @@ function truthy(value: string | null | undefined): boolean {
 }
 
 /** Turns one inventory row into a source entry; `undefined` for rows that are not current blobs. */
-export function inventoryRowToEntry(row: Row, file: string, where: string): SourceEntry | undefined {
-  if (truthy(row['Deleted']) || truthy(row['hdi_isfolder'])) {
+export function inventoryRowToEntry(row: Row, file: string, where: () => string): SourceEntry | undefined {
+  if (truthy(row('Deleted')) || truthy(row('hdi_isfolder'))) {
     return undefined;
   }
-  const current = row['IsCurrentVersion'];
+  const current = row('IsCurrentVersion');
   if (current !== undefined && current !== null && current !== '' && !truthy(current)) {
     return undefined;
   }
-  const snapshot = row['Snapshot'];
+  const snapshot = row('Snapshot');
   if (snapshot !== undefined && snapshot !== null && snapshot !== '') {
     return undefined;
   }
-  const key = row['Name'];
+  const key = row('Name');
   if (key === undefined || key === null || key === '') {
     throw invalid(file, where, 'the Name column is empty');
   }
-  const sizeText = row['Content-Length'];
+  const sizeText = row('Content-Length');
   const size = sizeText === undefined || sizeText === null ? Number.NaN : Number(sizeText);
   if (!Number.isSafeInteger(size) || size < 0) {
     throw invalid(file, where, `Content-Length "${sizeText ?? ''}" of ${key} is not a size in bytes`);
   }
-  const modifiedText = row['Last-Modified'];
+  const modifiedText = row('Last-Modified');
   const modified = modifiedText ? new Date(modifiedText) : new Date(0);
   if (Number.isNaN(modified.getTime())) {
     throw invalid(file, where, `Last-Modified "${modifiedText ?? ''}" of ${key} is not a date`);
   }
-  const tier = (row['AccessTier'] ?? '').toLowerCase();
-  const archiveStatus = (row['ArchiveStatus'] ?? '').toLowerCase();
+  const tier = (row('AccessTier') ?? '').toLowerCase();
+  const archiveStatus = (row('ArchiveStatus') ?? '').toLowerCase();
   return {
     key,
     size,
     lastModified: modified,
-    etag: normaliseEtag(row['Etag']),
-    md5: md5Hex(row['Content-MD5']),
+    etag: normaliseEtag(row('Etag')),
+    md5: md5Hex(row('Content-MD5')),
     archived: tier === 'archive' || archiveStatus.startsWith('rehydrate-pending'),
   };
 }
@@ -101,9 +104,10 @@ export async function* readInventory(
   }
 }
 
-async function* csvRows(file: string): AsyncIterable<{ row: Row; where: string }> {
+async function* csvRows(file: string): AsyncIterable<{ row: Row; where: () => string }> {
   const input = createReadStream(file, { highWaterMark: 256 * 1024 });
   let header: string[] | undefined;
+  let columns = new Map<string, number>();
   try {
     for await (const record of readCsv(input)) {
       if (record.fields.length === 1 && record.fields[0] === '') {
@@ -118,6 +122,7 @@ async function* csvRows(file: string): AsyncIterable<{ row: Row; where: string }
             `the columns Name and Content-Length are required (found ${header.join(', ')})`,
           );
         }
+        columns = new Map(header.map((name, i) => [name, i]));
         continue;
       }
       if (record.fields.length !== header.length) {
@@ -127,11 +132,16 @@ async function* csvRows(file: string): AsyncIterable<{ row: Row; where: string }
           `${record.fields.length} fields where the header has ${header.length}`,
         );
       }
-      const row: Record<string, string> = {};
-      for (let i = 0; i < header.length; i++) {
-        row[header[i]!] = record.fields[i]!;
-      }
-      yield { row, where: `line ${record.line}` };
+      // No object per row: a million rows would leave V8 a million dictionaries to collect.
+      const fields = record.fields;
+      const at = columns;
+      yield {
+        row: (column) => {
+          const i = at.get(column);
+          return i === undefined ? undefined : fields[i];
+        },
+        where: () => `line ${record.line}`,
+      };
     }
   } catch (err) {
     if (err instanceof Error && err.name !== 'HdhError') {
@@ -150,7 +160,7 @@ async function* csvRows(file: string): AsyncIterable<{ row: Row; where: string }
   }
 }
 
-async function* parquetRows(file: string): AsyncIterable<{ row: Row; where: string }> {
+async function* parquetRows(file: string): AsyncIterable<{ row: Row; where: () => string }> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     threads: '1',
@@ -178,18 +188,17 @@ async function* parquetRows(file: string): AsyncIterable<{ row: Row; where: stri
     for await (const batch of result.yieldRowObjectJson()) {
       for (const raw of batch) {
         index++;
-        const row: Record<string, string | null> = {};
-        for (const [k, v] of Object.entries(raw)) {
-          row[k] =
-            v === null
-              ? null
-              : typeof v === 'string'
-                ? v
-                : typeof v === 'object'
-                  ? JSON.stringify(v)
-                  : String(v);
-        }
-        yield { row, where: `row ${index}` };
+        const n = index;
+        yield {
+          row: (column) => {
+            const v = raw[column];
+            if (v === undefined || v === null) {
+              return v;
+            }
+            return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+          },
+          where: () => `row ${n}`,
+        };
       }
     }
   } finally {

@@ -102,6 +102,8 @@ export type ObjectOutcome =
       readonly retries: number;
     };
 
+const NEW_OBJECT_COUNTERS = { attempts: 0, retries: 0, retryable: 0 } as const;
+
 export class Journal {
   readonly db: Kysely<Database>;
   readonly dialect: JournalDb['dialect'];
@@ -153,13 +155,14 @@ export class Journal {
 
   async insertObjects(rows: readonly NewObject[], trx: Kysely<Database> = this.db): Promise<void> {
     for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-      const slice = rows.slice(i, i + INSERT_BATCH).map((r) => ({
-        ...r,
-        attempts: 0,
-        retries: 0,
-        retryable: 0,
-      }));
-      await trx.insertInto('migration_objects').values(slice).execute();
+      const slice = rows.slice(i, i + INSERT_BATCH);
+      for (const r of slice) {
+        Object.assign(r, NEW_OBJECT_COUNTERS);
+      }
+      await trx
+        .insertInto('migration_objects')
+        .values(slice as (NewObject & typeof NEW_OBJECT_COUNTERS)[])
+        .execute();
     }
   }
 

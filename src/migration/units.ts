@@ -46,9 +46,13 @@ export class UnitBuilder {
 
   /** Gives the object its sequence number and unit. Blocked objects get a unit too (unit 0, never leased). */
   place(object: Classified): NewObject {
-    const seq = this.#nextSeq++;
+    // The classified object becomes the row itself: a copy per object would double what a
+    // million-object plan leaves the garbage collector.
+    const placed = object as NewObject;
+    placed.seq = this.#nextSeq++;
     if (object.state === 'blocked') {
-      return { ...object, seq, unit: 0 };
+      placed.unit = 0;
+      return placed;
     }
     let open = this.#open.get(object.phase);
     if (open === undefined) {
@@ -57,7 +61,7 @@ export class UnitBuilder {
     }
     open.objects++;
     open.bytes += object.size;
-    const placed = { ...object, seq, unit: open.unit };
+    placed.unit = open.unit;
     if (open.objects >= this.#limits.objects || open.bytes >= this.#limits.bytes) {
       this.#close(object.phase, open);
     }

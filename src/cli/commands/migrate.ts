@@ -19,6 +19,7 @@ import {
   formatDuration,
   loadClassMap,
   MigrationErrors,
+  preferSmallHeap,
   type MigrationEngine,
   type PlanReport,
   type RunOptions,
@@ -271,6 +272,7 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     .option('--expected-ops <n>', 'objects per second the destination accepts', '300')
     .option('--json', 'machine-readable answer')
     .action(async (name: string, flags: Record<string, string | boolean | undefined>) => {
+      preferSmallHeap();
       const report = await withHub(hubOptions(), async (hub) => {
         const engine = await migrationEngine(hub, ctx);
         const classMapFile = flags['classMap'] as string | undefined;
@@ -347,6 +349,7 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
       .command('sync <name>')
       .description('copy what was created or changed at the source since the last pass'),
   ).action(async (name: string, flags: RunFlags) => {
+    preferSmallHeap();
     const stop = interruptible();
     const progress = progressReporter(ctx, flags.json === true);
     try {

@@ -7,9 +7,12 @@
 import { join } from 'node:path';
 import { openDb } from '../../db/index.js';
 import { createMigrationEngine } from '../engine.js';
+import { preferSmallHeap } from '../small-heap.js';
 import { createTestDeps, createTestKeyring } from './deps.js';
 
 const [dir, inventory, dbUrl] = process.argv.slice(2);
+// As `hdh migrate plan` does.
+preferSmallHeap();
 const hub = await openDb(dbUrl ?? `sqlite:${join(dir!, 'hub.db')}`);
 const deps = await createTestDeps({
   db: hub,
