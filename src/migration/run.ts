@@ -5,6 +5,7 @@
  * held by a process that died on this machine is taken over at once, any other after it expires.
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreErrors, isHdhError, newId, toHdhError } from '../core/index.js';
@@ -20,9 +21,9 @@ import type { MigrationDeps } from './types.js';
 export interface RunOptions {
   /** Only this phase (index in the class order). */
   readonly phase?: number;
-  /** Most objects copied at once (default 64); AIMD tunes between 1 and this, starting at 8. */
+  /** Most objects copied at once (default 64); AIMD tunes between 1 and this, starting at 16. */
   readonly workers?: number;
-  /** Objects copied at once when the run starts (default 8); AIMD moves it from there. */
+  /** Objects copied at once when the run starts (default 16); AIMD moves it from there. */
   readonly initialWorkers?: number;
   /** Bytes per second read from the source, all transfers together (0 = unlimited). */
   readonly bwlimit?: number;
@@ -146,7 +147,7 @@ export async function runCopies(
 
   const slots = new Semaphore(maxWorkers);
   const aimd = new AimdController(slots, {
-    initial: Math.min(maxWorkers, options.initialWorkers ?? 8),
+    initial: Math.min(maxWorkers, options.initialWorkers ?? 16),
     min: 1,
     max: maxWorkers,
     intervalMs: 500,
@@ -270,6 +271,8 @@ export async function runCopies(
     const key = `${unit.migration}/${unit.unit}`;
     const abort = new AbortController();
     const signal = AbortSignal.any([abort.signal, stop.signal]);
+    // Every object in flight listens to it (reads, writes, back-off sleeps): no leak to warn about.
+    setMaxListeners(0, signal);
     held.set(key, { migration: unit.migration, unit: unit.unit, abort });
     const ctx = await copierFor(m, signal);
     // A unit leased before (by a process that died, or a run that stopped) may hold objects written
