@@ -7,7 +7,15 @@ import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type MigrationProvider,
+  type SqliteDatabase,
+} from 'kysely';
 import { DbErrors } from './errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -66,8 +74,34 @@ function openSqlite(url: string, options: OpenDbOptions): HubDb {
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, dialect: 'sqlite', displayUrl: `sqlite:${file}`, close: () => db.destroy() };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew, which costs more than running it (about 3× for a primary-key
+ * lookup). Queries come from a fixed set of builders, so their SQL text repeats: keep the prepared
+ * statements. A statement still iterating (a streamed select) is busy and is not handed out again.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (text: string) => {
+      const cached = cache.get(text);
+      if (cached !== undefined && !cached.busy) {
+        return cached;
+      }
+      const statement = database.prepare(text);
+      if (cache.size >= STATEMENT_CACHE_SIZE) {
+        cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 async function openPostgres(url: string, options: OpenDbOptions): Promise<HubDb> {
@@ -123,6 +157,9 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
     provider,
     migrationTableName: 'hdh_schema_migrations',
     migrationLockTableName: 'hdh_schema_migrations_lock',
+    // Concepts add their migrations independently; each touches only its own tables, so one that
+    // sorts before an already-applied one may still run.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {

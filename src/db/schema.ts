@@ -224,6 +224,165 @@ export interface MigrationFindingsTable {
   detail: string;
 }
 
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  display_name: string | null;
+  email: string | null;
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+  created_at: string;
+  created_by: string;
+  disabled_at: string | null;
+  disabled_by: string | null;
+  last_login_at: string | null;
+  failed_count: number;
+  failed_since: string | null;
+  locked_until: string | null;
+}
+
+export interface UserPasswordsTable {
+  user_id: string;
+  /** argon2id PHC string. */
+  hash: string;
+  changed_at: string;
+}
+
+export interface UserMfaTable {
+  user_id: string;
+  /** The TOTP secret sealed (AES-256-GCM) under a key derived from the access secret. */
+  secret_sealed: string;
+  /** 0 while enrolment awaits its first valid code, 1 once verified. */
+  enabled: number;
+  /** Last accepted 30 s step: a code for this step or an earlier one is a replay. */
+  last_step: number | null;
+  created_at: string;
+  enabled_at: string | null;
+}
+
+export interface AuthSessionsTable {
+  id: string;
+  user_id: string;
+  method: string;
+  mfa: number;
+  created_at: string;
+  expires_at: string;
+  refreshed_at: string | null;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 (hex) of the opaque token. */
+  token_hash: string;
+  session_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface OidcLoginsTable {
+  state: string;
+  provider: string;
+  code_verifier: string;
+  nonce: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  name: string;
+  role: string;
+  description: string;
+  created_at: string;
+  created_by: string;
+  disabled_at: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  service_account_id: string;
+  label: string;
+  /** SHA-256 (hex) of the opaque token. */
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+export interface ApplicationsTable {
+  id: string;
+  applicant: string;
+  project: string;
+  purpose: string;
+  /** JSON: the datasets, versions, tables and columns requested. */
+  requested: string;
+  justification: string;
+  duration_months: number;
+  /** 1 once the applicant declared no use prohibited by EHDS Art. 54. */
+  declaration: number;
+  state: string;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string | null;
+  /** Time the statutory clock stood still while information was requested. */
+  paused_ms: number;
+  paused_since: string | null;
+  extended_at: string | null;
+  extension_reason: string | null;
+  reviewer: string | null;
+  decided_at: string | null;
+  decided_by: string | null;
+  permit_id: string | null;
+}
+
+export interface ApplicationMembersTable {
+  application_id: string;
+  user_name: string;
+}
+
+export interface ApplicationEventsTable {
+  id: string;
+  application_id: string;
+  /** 1, 2, 3… per application: the order events happened in. */
+  seq: number;
+  at: string;
+  actor: string;
+  kind: string;
+  from_state: string | null;
+  to_state: string | null;
+  comment: string | null;
+  details: string;
+}
+
+export interface PermitsTable {
+  id: string;
+  application_id: string;
+  purpose: string;
+  /** JSON: the dataset versions, tables and columns the permit covers. */
+  scope: string;
+  disclosure_profile: string;
+  starts_at: string;
+  ends_at: string;
+  /** active | suspended | revoked; expiry is computed from ends_at at every check. */
+  status: string;
+  issued_at: string;
+  issued_by: string;
+  status_changed_at: string | null;
+  status_changed_by: string | null;
+  status_reason: string | null;
+}
+
+export interface PermitPersonsTable {
+  permit_id: string;
+  user_name: string;
+}
+
 export interface Database {
   hub_meta: HubMetaTable;
   audit_log: AuditLogTable;
@@ -239,6 +398,19 @@ export interface Database {
   migration_parts: MigrationPartsTable;
   migration_events: MigrationEventsTable;
   migration_findings: MigrationFindingsTable;
+  users: UsersTable;
+  user_passwords: UserPasswordsTable;
+  user_mfa: UserMfaTable;
+  auth_sessions: AuthSessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  oidc_logins: OidcLoginsTable;
+  service_accounts: ServiceAccountsTable;
+  api_tokens: ApiTokensTable;
+  applications: ApplicationsTable;
+  application_members: ApplicationMembersTable;
+  application_events: ApplicationEventsTable;
+  permits: PermitsTable;
+  permit_persons: PermitPersonsTable;
 }
 
 export type { Generated };

@@ -9,6 +9,7 @@ import { loadSovereignty, type Sovereignty } from '../sovereignty/index.js';
 import { openDb, type HubDb } from '../db/index.js';
 import { AuditLog } from '../audit/index.js';
 import { Catalog, QuarantineRegister } from '../catalog/index.js';
+import { HubStores } from './stores.js';
 import {
   createKeyProvider,
   DatasetKeys,
@@ -34,6 +35,8 @@ export interface Hub {
   readonly audit: AuditLog;
   readonly catalog: Catalog;
   readonly quarantine: QuarantineRegister;
+  /** Every configured store behind the placement guard and the seal. */
+  readonly stores: HubStores;
   /** The key provider, opened (and its secret asked for) on first call. */
   keys(): Promise<KeyProvider>;
   datasetKeys(): Promise<DatasetKeys>;
@@ -53,6 +56,7 @@ export async function openHub(options: OpenHubOptions): Promise<Hub> {
   let keys: Promise<KeyProvider> | undefined;
   let datasetKeys: Promise<DatasetKeys> | undefined;
   let signer: Promise<HubSigner> | undefined;
+  const catalog = new Catalog(db.db);
   const openKeys = (): Promise<KeyProvider> => {
     keys ??= createKeyProvider(config.keys, {
       home: options.home,
@@ -61,6 +65,20 @@ export async function openHub(options: OpenHubOptions): Promise<Hub> {
     });
     return keys;
   };
+  const openDatasetKeys = (): Promise<DatasetKeys> => {
+    datasetKeys ??= openKeys().then((provider) => new DatasetKeys(db, provider));
+    return datasetKeys;
+  };
+  const stores = new HubStores({
+    home: options.home,
+    env,
+    config,
+    sovereignty,
+    db: db.db,
+    audit,
+    catalog,
+    datasetKeys: openDatasetKeys,
+  });
   return {
     home: options.home,
     config,
@@ -68,18 +86,17 @@ export async function openHub(options: OpenHubOptions): Promise<Hub> {
     env,
     db,
     audit,
-    catalog: new Catalog(db.db),
+    catalog,
     quarantine: new QuarantineRegister(db.db),
+    stores,
     keys: openKeys,
-    datasetKeys: () => {
-      datasetKeys ??= openKeys().then((provider) => new DatasetKeys(db, provider));
-      return datasetKeys;
-    },
+    datasetKeys: openDatasetKeys,
     signer: () => {
       signer ??= openKeys().then((provider) => HubSigner.load(db, provider));
       return signer;
     },
     close: async () => {
+      await stores.close();
       const opened = await keys?.catch(() => undefined);
       await opened?.close();
       await db.close();

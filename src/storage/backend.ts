@@ -46,8 +46,11 @@ export function readCredentialVariables<const K extends string>(
     { field: string; variable: string },
   ][]) {
     const value = env[variable];
-    if (value === undefined || value === '') missing.push(`${variable} (${field})`);
-    else values[name] = value;
+    if (value === undefined || value === '') {
+      missing.push(`${variable} (${field})`);
+    } else {
+      values[name] = value;
+    }
   }
   if (missing.length > 0) {
     throw StorageErrors.STORAGE_CREDENTIALS_MISSING(

@@ -18,7 +18,9 @@ describe('storage errors', () => {
       'STORAGE_INTEGRITY',
       'STORAGE_ARCHIVED',
     ];
-    for (const code of required) expect(Object.keys(StorageErrors)).toContain(code);
+    for (const code of required) {
+      expect(Object.keys(StorageErrors)).toContain(code);
+    }
     for (const code of Object.keys(StorageErrors)) {
       const def = errorDefinition(code);
       expect(code.startsWith('STORAGE_')).toBe(true);

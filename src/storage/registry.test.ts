@@ -55,7 +55,9 @@ describe('storage registry', () => {
 
   it('has a backend for every store type of the configuration schema', () => {
     expect(Object.keys(BACKENDS).sort()).toEqual(['azure-blob', 'fs', 'memory', 's3']);
-    for (const [kind, backend] of Object.entries(BACKENDS)) expect(backend.kind).toBe(kind);
+    for (const [kind, backend] of Object.entries(BACKENDS)) {
+      expect(backend.kind).toBe(kind);
+    }
     expect(() => backendFor('ftp')).toThrow(expect.objectContaining({ code: 'STORAGE_BACKEND_UNKNOWN' }));
   });
 

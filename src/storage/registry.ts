@@ -50,7 +50,9 @@ export function storeCapabilities(config: StoreConfig): StoreCapabilities {
  * stores refuse writes (STORAGE_READ_ONLY).
  */
 export async function createStore(name: string, config: StoreConfig, deps: StoreDeps): Promise<ObjectStore> {
-  if (!config.legacy) return backendFor(config.type).create(name, config, deps);
+  if (!config.legacy) {
+    return backendFor(config.type).create(name, config, deps);
+  }
   // Another system's storage: never created, never written.
   const store = await backendFor(config.type).create(name, config, { ...deps, ensureContainer: false });
   return readOnlyStore(store);

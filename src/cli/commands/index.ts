@@ -8,6 +8,7 @@ import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
 import { registerMigrate } from './migrate.js';
 import { registerSovereignty } from './sovereignty.js';
+import { registerStore } from './store.js';
 import { registerSynth } from './synth.js';
 import { registerWorker } from './worker.js';
 
@@ -15,6 +16,7 @@ export type { RegisterCommand } from './types.js';
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerInit,
+  registerStore,
   registerKeys,
   registerSovereignty,
   registerSynth,

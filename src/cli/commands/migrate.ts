@@ -27,28 +27,21 @@ import {
   type RunResult,
 } from '../../migration/index.js';
 import { DATA_CLASSES, formatDecision } from '../../sovereignty/index.js';
-import { backendFor, StorageErrors, type ObjectStore } from '../../storage/index.js';
+import { backendFor, type ObjectStore } from '../../storage/index.js';
 import type { CliContext } from '../context.js';
 import type { RegisterCommand } from './types.js';
 
 /** Builds the migration engine from the hub's components (raw stores: the engine seals and checks placement). */
 export async function migrationEngine(hub: Hub, ctx: CliContext): Promise<MigrationEngine> {
-  const configOf = (name: string): StoreConfig => {
-    const config = hub.config.stores[name];
-    if (config === undefined) {
-      throw StorageErrors.STORAGE_BACKEND_UNKNOWN(
-        `no store named ${name} in hdh.yaml (stores: ${Object.keys(hub.config.stores).join(', ') || 'none'})`,
-      );
-    }
-    return config;
-  };
+  const configOf = (name: string): StoreConfig => hub.stores.config(name);
   const opened = new Map<string, Promise<ObjectStore>>();
   const keys = await hub.datasetKeys();
   return createMigrationEngine({
     db: hub.db,
     audit: hub.audit,
     stores: {
-      // The raw backend even for a legacy store: decommission deletes from it once the data has left.
+      // The raw backend, even for a legacy store (the hub's own is read-only): decommission deletes
+      // from it once the data has left.
       open: (name) => {
         let s = opened.get(name);
         if (s === undefined) {

@@ -10,5 +10,7 @@ export function abortedError(what: string, signal?: AbortSignal): HdhError {
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted === true) throw abortedError(what, signal);
+  if (signal?.aborted === true) {
+    throw abortedError(what, signal);
+  }
 }

@@ -48,7 +48,9 @@ export async function* meteredBody(body: BodySource, options: MeterOptions): Asy
       } catch (err) {
         throw signal?.aborted === true ? abortedError(what, signal) : bodyError(err, what);
       }
-      if (next.done === true) break;
+      if (next.done === true) {
+        break;
+      }
       throwIfAborted(signal, what);
       const chunk = asBuffer(next.value);
       total += chunk.length;
@@ -67,7 +69,9 @@ export async function* meteredBody(body: BodySource, options: MeterOptions): Asy
     }
   } finally {
     // Stops the caller's source when the consumer gave up early or failed.
-    if (!source.readableEnded) source.destroy();
+    if (!source.readableEnded) {
+      source.destroy();
+    }
   }
   throwIfAborted(signal, what);
   if (expectedSize !== undefined && total !== expectedSize) {
@@ -112,16 +116,26 @@ export async function* chunkBody(
  * translation), an abort becomes OPERATION_ABORTED, anything else says the body failed.
  */
 export function bodyError(err: unknown, what: string): unknown {
-  if (isHdhError(err)) return err;
-  if (err instanceof Error && err.name === 'AbortError') return toHdhError(err);
+  if (isHdhError(err)) {
+    return err;
+  }
+  if (err instanceof Error && err.name === 'AbortError') {
+    return toHdhError(err);
+  }
   const message = err instanceof Error ? err.message : String(err);
   return StorageErrors.STORAGE_BODY_FAILED(`${what}: reading the body failed: ${message}`, { cause: err });
 }
 
 export function asBuffer(chunk: unknown): Buffer {
-  if (Buffer.isBuffer(chunk)) return chunk;
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (typeof chunk === 'string') return Buffer.from(chunk);
+  if (Buffer.isBuffer(chunk)) {
+    return chunk;
+  }
+  if (chunk instanceof Uint8Array) {
+    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+  if (typeof chunk === 'string') {
+    return Buffer.from(chunk);
+  }
   throw CoreErrors.INPUT_INVALID(`a body chunk is a ${typeof chunk}, not bytes`);
 }
 
@@ -155,7 +169,9 @@ export function guardStream(
   out.on('close', () => {
     cleanup();
     // A reader that stops early must not leave the service connection half-read.
-    if (!source.destroyed && !source.readableEnded) source.destroy();
+    if (!source.destroyed && !source.readableEnded) {
+      source.destroy();
+    }
   });
   source.pipe(out);
   return out;

@@ -115,7 +115,9 @@ describe('part sizes', () => {
     for (const maxParts of [1000, 10_000]) {
       const size = growingPartSizes({ maxParts, minPartBytes: 5 * MiB });
       let total = 0;
-      for (let i = 0; i < maxParts; i++) total += size(i);
+      for (let i = 0; i < maxParts; i++) {
+        total += size(i);
+      }
       expect(size(0)).toBe(8 * MiB);
       expect(total).toBeGreaterThan(1024 ** 4);
     }

@@ -9,7 +9,9 @@ const HEX_MD5 = /^[0-9a-f]{32}$/;
 
 /** Validates a caller-given hex MD5 and returns it lower-cased. */
 export function checkMd5(md5: string | undefined, storeName: string, key: string): string | undefined {
-  if (md5 === undefined) return undefined;
+  if (md5 === undefined) {
+    return undefined;
+  }
   const lower = md5.toLowerCase();
   if (!HEX_MD5.test(lower)) {
     throw StorageErrors.STORAGE_INTEGRITY(
@@ -21,7 +23,9 @@ export function checkMd5(md5: string | undefined, storeName: string, key: string
 
 /** The MD5 an S3 ETag stands for, only for a plain single-part ETag (`"…-N"` is a multipart digest). */
 export function md5FromEtag(etag: string | undefined): string | undefined {
-  if (etag === undefined) return undefined;
+  if (etag === undefined) {
+    return undefined;
+  }
   const bare = etag.replace(/^W\//, '').replace(/"/g, '').toLowerCase();
   return HEX_MD5.test(bare) ? bare : undefined;
 }
@@ -32,7 +36,9 @@ export function hexToBase64(hex: string): string {
 
 /** Azure returns Content-MD5 as bytes; an empty or malformed value is treated as absent. */
 export function md5FromBytes(bytes: Uint8Array | undefined): string | undefined {
-  if (bytes === undefined || bytes.byteLength !== 16) return undefined;
+  if (bytes === undefined || bytes.byteLength !== 16) {
+    return undefined;
+  }
   return Buffer.from(bytes).toString('hex');
 }
 

@@ -14,10 +14,14 @@ import { StorageErrors } from '../errors.js';
 function hasForbiddenChar(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
+    if (c < 0x20 || c === 0x7f) {
+      return true;
+    }
     if (c >= 0xd800 && c <= 0xdbff) {
       const next = text.charCodeAt(i + 1);
-      if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+      if (!(next >= 0xdc00 && next <= 0xdfff)) {
+        return true;
+      }
       i++;
     } else if (c >= 0xdc00 && c <= 0xdfff) {
       return true;
@@ -65,7 +69,9 @@ export function checkPrefix(prefix: string, maxKeyBytes: number, storeName: stri
   if (typeof prefix !== 'string') {
     throw StorageErrors.STORAGE_KEY_INVALID(`store ${storeName}: the listing prefix is not a string`);
   }
-  if (prefix === '') return;
+  if (prefix === '') {
+    return;
+  }
   // A `.` or `..` segment (one followed by a slash) can start no key.
   const folders = prefix.split('/').slice(0, -1);
   if (
@@ -90,7 +96,9 @@ export function compareKeys(a: string, b: string): number {
   for (let i = 0; i < n; i++) {
     const ca = a.charCodeAt(i);
     const cb = b.charCodeAt(i);
-    if (ca !== cb) return utf8Rank(ca) - utf8Rank(cb);
+    if (ca !== cb) {
+      return utf8Rank(ca) - utf8Rank(cb);
+    }
   }
   return a.length - b.length;
 }
@@ -98,7 +106,11 @@ export function compareKeys(a: string, b: string): number {
 // UTF-16 code-unit order equals code point order except that surrogates (D800–DFFF, which encode
 // code points above FFFF) sort below E000–FFFF; shifting them above restores UTF-8 byte order.
 function utf8Rank(unit: number): number {
-  if (unit >= 0xe000) return unit - 0x800;
-  if (unit >= 0xd800) return unit + 0x2000;
+  if (unit >= 0xe000) {
+    return unit - 0x800;
+  }
+  if (unit >= 0xd800) {
+    return unit + 0x2000;
+  }
   return unit;
 }

@@ -17,7 +17,9 @@ export function checkMetadata(
   storeName: string,
   key: string,
 ): void {
-  if (metadata === undefined) return;
+  if (metadata === undefined) {
+    return;
+  }
   let total = 0;
   for (const [name, value] of Object.entries(metadata)) {
     if (!NAME.test(name)) {
@@ -44,9 +46,13 @@ export function normaliseMetadata(
   metadata: Readonly<Record<string, string | undefined>> | undefined,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  if (metadata === undefined) return out;
+  if (metadata === undefined) {
+    return out;
+  }
   for (const [name, value] of Object.entries(metadata)) {
-    if (value !== undefined) out[name.toLowerCase()] = value;
+    if (value !== undefined) {
+      out[name.toLowerCase()] = value;
+    }
   }
   return out;
 }

@@ -69,14 +69,20 @@ export async function putInParts(
     ...(hash === undefined ? {} : { hash }),
   });
   const checkDigest = (): void => {
-    if (hash === undefined || options.md5 === undefined) return;
+    if (hash === undefined || options.md5 === undefined) {
+      return;
+    }
     const actual = hash.digest('hex');
-    if (actual !== options.md5) throw integrityError(storeName, key, options.md5, actual);
+    if (actual !== options.md5) {
+      throw integrityError(storeName, key, options.md5, actual);
+    }
   };
 
   try {
     const first = await parts.next();
-    if (first.done === true) throw new Error('chunkBody always yields a part');
+    if (first.done === true) {
+      throw new Error('chunkBody always yields a part');
+    }
     if (first.value.last) {
       checkDigest();
       return await plan.putSingle(first.value.data, options.md5);
@@ -98,7 +104,10 @@ async function putParts(
   what: string,
 ): Promise<ObjectInfo> {
   const caps = plan.capabilities;
-  const { uploadId } = await plan.multipart.create(key, options);
+  // Neither create nor complete takes the signal: a request cut off after the service acted on it
+  // would leave an upload we cannot name (create) or an object we then report as failed (complete).
+  const { signal: _signal, ...createOptions } = options;
+  const { uploadId } = await plan.multipart.create(key, createOptions);
   const signalOption = options.signal === undefined ? {} : { signal: options.signal };
   const completed: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -119,25 +128,33 @@ async function putParts(
   };
   try {
     try {
+      options.signal?.throwIfAborted();
       let partNumber = 1;
       upload(partNumber, firstPart);
       for await (const part of parts) {
-        if (failure !== undefined) break;
+        if (failure !== undefined) {
+          break;
+        }
         partNumber++;
         if (partNumber > caps.maxParts) {
           throw StorageErrors.STORAGE_TOO_LARGE(`${what}: the body needs more than ${caps.maxParts} parts`);
         }
         upload(partNumber, part.data);
-        while (inFlight.size >= plan.concurrency) await Promise.race(inFlight);
+        while (inFlight.size >= plan.concurrency) {
+          await Promise.race(inFlight);
+        }
       }
     } finally {
       // Never abort (or complete) while parts are still on their way.
       await Promise.all(inFlight);
     }
-    if (failure !== undefined) throw failure.error;
+    if (failure !== undefined) {
+      throw failure.error;
+    }
     checkDigest();
     completed.sort((a, b) => a.partNumber - b.partNumber);
-    return await plan.multipart.complete(key, uploadId, completed, signalOption);
+    options.signal?.throwIfAborted();
+    return await plan.multipart.complete(key, uploadId, completed);
   } catch (err) {
     await plan.multipart.abort(key, uploadId).catch(() => undefined);
     throw err;

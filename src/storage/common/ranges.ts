@@ -15,7 +15,9 @@ export interface ResolvedRange {
 
 /** Rejects ranges that are malformed whatever the object's size. */
 export function checkRange(range: ByteRange | undefined, what: string): void {
-  if (range === undefined) return;
+  if (range === undefined) {
+    return;
+  }
   const { start, end } = range;
   if (!Number.isSafeInteger(start) || (end !== undefined && !Number.isSafeInteger(end))) {
     throw StorageErrors.STORAGE_RANGE_INVALID(`${what}: range bounds must be integers`);
@@ -30,9 +32,13 @@ export function checkRange(range: ByteRange | undefined, what: string): void {
 
 /** Resolves a range against the object's size (after {@link checkRange}). */
 export function resolveRange(range: ByteRange | undefined, size: number, what: string): ResolvedRange {
-  if (range === undefined) return { start: 0, end: size };
+  if (range === undefined) {
+    return { start: 0, end: size };
+  }
   checkRange(range, what);
-  if (range.start < 0) return { start: Math.max(0, size + range.start), end: size };
+  if (range.start < 0) {
+    return { start: Math.max(0, size + range.start), end: size };
+  }
   if (range.start > size) {
     throw StorageErrors.STORAGE_RANGE_INVALID(
       `${what}: range starts at ${range.start}, past the end of the object (${size} bytes)`,
@@ -43,8 +49,14 @@ export function resolveRange(range: ByteRange | undefined, size: number, what: s
 
 /** The HTTP `Range` header for a range (undefined for the whole object). */
 export function httpRange(range: ByteRange | undefined): string | undefined {
-  if (range === undefined) return undefined;
-  if (range.start < 0) return `bytes=${range.start}`;
-  if (range.end === undefined) return range.start === 0 ? undefined : `bytes=${range.start}-`;
+  if (range === undefined) {
+    return undefined;
+  }
+  if (range.start < 0) {
+    return `bytes=${range.start}`;
+  }
+  if (range.end === undefined) {
+    return range.start === 0 ? undefined : `bytes=${range.start}-`;
+  }
   return `bytes=${range.start}-${range.end - 1}`;
 }

@@ -100,8 +100,12 @@ export async function errorCode(promise: Promise<unknown>): Promise<string> {
     () => ({ ok: true as const }),
     (err: unknown) => ({ ok: false as const, err }),
   );
-  if (outcome.ok) throw new Error('expected the operation to fail, it succeeded');
-  if (!isHdhError(outcome.err)) throw outcome.err;
+  if (outcome.ok) {
+    throw new Error('expected the operation to fail, it succeeded');
+  }
+  if (!isHdhError(outcome.err)) {
+    throw outcome.err;
+  }
   return outcome.err.code;
 }
 
@@ -141,19 +145,26 @@ export function runConformance(options: ConformanceOptions): void {
       // Without a cleanup of its own (which removes the whole bucket), the suite removes its objects.
       if (store !== undefined && options.cleanup === undefined) {
         const keys: string[] = [];
-        for await (const o of store.list(`${run}/`)) keys.push(o.key);
+        for await (const o of store.list(`${run}/`)) {
+          keys.push(o.key);
+        }
         for (let i = 0; i < keys.length; i += 16) {
           await Promise.all(keys.slice(i, i + 16).map((k) => store.delete(k)));
         }
       }
-      for (const s of opened) await s.close();
+      for (const s of opened) {
+        await s.close();
+      }
       await options.cleanup?.();
     });
 
     const test = (title: ConformanceTest, fn: () => Promise<void>): void => {
       const reason = skipped.get(title);
-      if (reason === undefined) it(title, fn);
-      else it.skip(`${title} (skipped: ${reason})`, fn);
+      if (reason === undefined) {
+        it(title, fn);
+      } else {
+        it.skip(`${title} (skipped: ${reason})`, fn);
+      }
     };
     const read = async (key: string, range?: { start: number; end?: number }): Promise<Buffer> =>
       bytesOf(await store.get(key, range === undefined ? {} : { range }));
@@ -232,7 +243,9 @@ export function runConformance(options: ConformanceOptions): void {
     test('binary content keeps every byte value', async () => {
       const key = `${fresh()}binary`;
       const data = Buffer.alloc(256 * 4);
-      for (let i = 0; i < data.length; i++) data[i] = i % 256;
+      for (let i = 0; i < data.length; i++) {
+        data[i] = i % 256;
+      }
       await store.put(key, data);
       expect((await read(key)).equals(data)).toBe(true);
     });
@@ -240,7 +253,9 @@ export function runConformance(options: ConformanceOptions): void {
     test('unicode keys', async () => {
       const base = fresh();
       const keys = [`${base}données/été.txt`, `${base}患者/記録`, `${base}emoji-🧬`, `${base}ümlaut ä`];
-      for (const key of keys) await store.put(key, key);
+      for (const key of keys) {
+        await store.put(key, key);
+      }
       for (const key of keys) {
         expect((await read(key)).toString()).toBe(key);
         expect((await store.head(key))!.key).toBe(key);
@@ -279,7 +294,9 @@ export function runConformance(options: ConformanceOptions): void {
 
     test('list returns only keys under the prefix', async () => {
       const base = fresh();
-      for (const k of ['a/1', 'a/2', 'ab', 'b/1', 'a-']) await store.put(`${base}${k}`, k);
+      for (const k of ['a/1', 'a/2', 'ab', 'b/1', 'a-']) {
+        await store.put(`${base}${k}`, k);
+      }
       expect(await listKeys(`${base}a/`)).toEqual([`${base}a/1`, `${base}a/2`]);
       // A prefix need not end at a slash.
       expect(await listKeys(`${base}a`)).toEqual([`${base}a-`, `${base}a/1`, `${base}a/2`, `${base}ab`]);
@@ -290,7 +307,9 @@ export function runConformance(options: ConformanceOptions): void {
       const base = fresh();
       // By UTF-8 bytes: "-" (2D) < "." (2E) < "/" (2F) < "0" < "A" < "_" < "a" < "é" (C3 A9) < "€" (E2 82 AC).
       const names = ['a-b', 'a.b', 'a/b', 'a0', 'aA', 'a_', 'aa', 'aé', 'a€'];
-      for (const name of [...names].reverse()) await store.put(`${base}${name}`, name);
+      for (const name of [...names].reverse()) {
+        await store.put(`${base}${name}`, name);
+      }
       expect(await listKeys(base)).toEqual(names.map((name) => `${base}${name}`));
     });
 
@@ -298,7 +317,9 @@ export function runConformance(options: ConformanceOptions): void {
       const base = fresh();
       // "\uFFFD" is EF BF BD and "😀" F0 9F 98 80 in UTF-8; in UTF-16 the emoji (D83D DE00) sorts first.
       const names = ['a\ufffd', 'a😀'];
-      for (const name of [...names].reverse()) await store.put(`${base}${name}`, name);
+      for (const name of [...names].reverse()) {
+        await store.put(`${base}${name}`, name);
+      }
       expect(await listKeys(base)).toEqual(names.map((name) => `${base}${name}`));
       expect(await listKeys(base, `${base}a\ufffd`)).toEqual([`${base}a😀`]);
     });
@@ -306,7 +327,9 @@ export function runConformance(options: ConformanceOptions): void {
     test('list resumes after startAfter', async () => {
       const base = fresh();
       const keys = ['k1', 'k2', 'k3/x', 'k4'].map((k) => `${base}${k}`);
-      for (const key of keys) await store.put(key, 'v');
+      for (const key of keys) {
+        await store.put(key, 'v');
+      }
       expect(await listKeys(base, keys[1])).toEqual(keys.slice(2));
       expect(await listKeys(base, `${base}k3`)).toEqual(keys.slice(2));
       expect(await listKeys(base, keys[3])).toEqual([]);
@@ -323,7 +346,9 @@ export function runConformance(options: ConformanceOptions): void {
       const before = Date.now();
       await store.put(`${base}sized`, randomBytes(1234));
       const listed: ObjectInfo[] = [];
-      for await (const o of store.list(base)) listed.push(o);
+      for await (const o of store.list(base)) {
+        listed.push(o);
+      }
       expect(listed).toHaveLength(1);
       expect(listed[0]!.size).toBe(1234);
       // Service clocks may differ from ours by a little; a day is a bound no clock skew reaches.
@@ -402,10 +427,14 @@ export function runConformance(options: ConformanceOptions): void {
       const put = await store.put(`${base}small`, small);
       const head = await store.head(`${base}small`);
       for (const info of [put, head!]) {
-        if (info.md5 !== undefined) expect(info.md5).toBe(md5Hex(small));
+        if (info.md5 !== undefined) {
+          expect(info.md5).toBe(md5Hex(small));
+        }
       }
       for await (const listed of store.list(base)) {
-        if (listed.md5 !== undefined) expect(listed.md5).toBe(md5Hex(small));
+        if (listed.md5 !== undefined) {
+          expect(listed.md5).toBe(md5Hex(small));
+        }
       }
     });
 
@@ -415,7 +444,9 @@ export function runConformance(options: ConformanceOptions): void {
       const info = await store.put(key, data, { md5: md5Hex(data) });
       expect(info.size).toBe(4096);
       const head = await store.head(key);
-      if (store.capabilities.hashes.includes('md5')) expect(head!.md5).toBe(md5Hex(data));
+      if (store.capabilities.hashes.includes('md5')) {
+        expect(head!.md5).toBe(md5Hex(data));
+      }
     });
 
     test('put with a wrong md5 fails with STORAGE_INTEGRITY and stores nothing', async () => {
@@ -475,7 +506,9 @@ export function runConformance(options: ConformanceOptions): void {
       expect(await errorCode(getting)).toBe('OPERATION_ABORTED');
       const listing = (async () => {
         const keys: string[] = [];
-        for await (const o of store.list(key, { signal })) keys.push(o.key);
+        for await (const o of store.list(key, { signal })) {
+          keys.push(o.key);
+        }
         return keys;
       })();
       expect(await errorCode(listing)).toBe('OPERATION_ABORTED');
@@ -505,7 +538,9 @@ export function runConformance(options: ConformanceOptions): void {
         let seen = 0;
         for await (const chunk of stream) {
           seen += (chunk as Buffer).length;
-          if (!controller.signal.aborted) controller.abort();
+          if (!controller.signal.aborted) {
+            controller.abort();
+          }
         }
         return seen;
       })();
@@ -548,7 +583,9 @@ export function runConformance(options: ConformanceOptions): void {
       const parts = [randomBytes(p), randomBytes(p), randomBytes(1000)];
       const { uploadId } = await mp.create(key, { metadata: { origin: 'multipart' } });
       const done = [];
-      for (const [i, data] of parts.entries()) done.push(await mp.uploadPart(key, uploadId, i + 1, data));
+      for (const [i, data] of parts.entries()) {
+        done.push(await mp.uploadPart(key, uploadId, i + 1, data));
+      }
       expect(done.map((d) => [d.partNumber, d.size])).toEqual([
         [1, p],
         [2, p],
@@ -559,11 +596,15 @@ export function runConformance(options: ConformanceOptions): void {
       expect(listed).toEqual(done);
       const info = await mp.complete(key, uploadId, done);
       expect(info.size).toBe(2 * p + 1000);
-      if (info.md5 !== undefined) expect(info.md5).toBe(md5Hex(Buffer.concat(parts)));
+      if (info.md5 !== undefined) {
+        expect(info.md5).toBe(md5Hex(Buffer.concat(parts)));
+      }
       const head = await store.head(key);
       expect(head!.size).toBe(2 * p + 1000);
       expect(head!.metadata).toEqual({ origin: 'multipart' });
-      if (head!.md5 !== undefined) expect(head!.md5).toBe(md5Hex(Buffer.concat(parts)));
+      if (head!.md5 !== undefined) {
+        expect(head!.md5).toBe(md5Hex(Buffer.concat(parts)));
+      }
       expect((await read(key)).equals(Buffer.concat(parts))).toBe(true);
       expect(await errorCode(mp.listParts(key, uploadId))).toBe('STORAGE_UPLOAD_NOT_FOUND');
     });
@@ -574,7 +615,9 @@ export function runConformance(options: ConformanceOptions): void {
       const p = partBytes();
       const first = [randomBytes(p), randomBytes(p)];
       const { uploadId } = await store.multipart!.create(key);
-      for (const [i, data] of first.entries()) await store.multipart!.uploadPart(key, uploadId, i + 1, data);
+      for (const [i, data] of first.entries()) {
+        await store.multipart!.uploadPart(key, uploadId, i + 1, data);
+      }
       // "Crash": another client, knowing only the key and the upload id from the journal.
       const other = await reopen();
       const held = await other.multipart!.listParts(key, uploadId);

@@ -11,7 +11,9 @@ describe('heapGrowthWhileIterating', () => {
   it('sees little growth for a generator that keeps nothing', async () => {
     async function* streamed() {
       for (let i = 0; i < 100_000; i++) {
-        if (i % 1000 === 0) await Promise.resolve();
+        if (i % 1000 === 0) {
+          await Promise.resolve();
+        }
         yield item(i);
       }
     }
@@ -24,7 +26,9 @@ describe('heapGrowthWhileIterating', () => {
     const held: unknown[] = [];
     async function* hoarding() {
       for (let i = 0; i < 100_000; i++) {
-        if (i % 1000 === 0) await Promise.resolve();
+        if (i % 1000 === 0) {
+          await Promise.resolve();
+        }
         const it = item(i);
         held.push(it);
         yield it;

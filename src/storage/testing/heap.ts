@@ -43,9 +43,13 @@ export async function heapGrowthWhileIterating(
     maxGrowthBytes = Math.max(maxGrowthBytes, process.memoryUsage().heapUsed - baseline);
   };
   for await (const item of items) {
-    if (item === undefined) continue;
+    if (item === undefined) {
+      continue;
+    }
     count++;
-    if (count % sampleEvery === 0) sample();
+    if (count % sampleEvery === 0) {
+      sample();
+    }
   }
   sample();
   return { count, maxGrowthBytes };

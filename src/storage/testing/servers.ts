@@ -102,7 +102,9 @@ export async function removeS3Bucket(bucket: string, server: S3TestServer = s3Te
     for (;;) {
       const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
       const keys = (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [{ Key: o.Key }]));
-      if (keys.length === 0) break;
+      if (keys.length === 0) {
+        break;
+      }
       await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
     }
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));

@@ -43,7 +43,9 @@ export async function* abortingBody(
   chunk = 256 * 1024,
 ): AsyncGenerator<Uint8Array> {
   for (let sent = 0; sent < beforeAbort + after; sent += chunk) {
-    if (sent >= beforeAbort && !controller.signal.aborted) controller.abort();
+    if (sent >= beforeAbort && !controller.signal.aborted) {
+      controller.abort();
+    }
     yield randomBytes(chunk);
     await new Promise((resolve) => setImmediate(resolve));
   }

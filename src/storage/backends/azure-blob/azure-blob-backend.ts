@@ -17,7 +17,9 @@ export const azureBlobBackend = defineBackend<AzureBlobStoreConfig>({
   async create(name, config, deps) {
     const env = deps.env ?? process.env;
     const store = new AzureBlobStore({ name, config, credential: azureCredential(name, config, env) });
-    if (deps.ensureContainer === true) await store.ensureContainer();
+    if (deps.ensureContainer === true) {
+      await store.ensureContainer();
+    }
     return store;
   },
 });

@@ -64,7 +64,9 @@ export interface AzureBlobStoreOptions {
 export function accountNameOf(endpoint: string): string | undefined {
   const url = new URL(endpoint);
   const firstSegment = url.pathname.split('/').find((s) => s !== '');
-  if (isEmulatorEndpoint(endpoint)) return firstSegment;
+  if (isEmulatorEndpoint(endpoint)) {
+    return firstSegment;
+  }
   const label = url.hostname.split('.')[0];
   return label === '' ? undefined : label;
 }

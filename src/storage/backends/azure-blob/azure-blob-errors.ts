@@ -52,7 +52,11 @@ const MULTIPART = new Set([
 /** Removes SAS signatures (and any other given secret) from text quoted in messages. */
 export function scrub(text: string, secrets: readonly string[] = []): string {
   let out = text.replace(/([?&]sig=)[^&\s"']+/gi, '$1REDACTED');
-  for (const secret of secrets) if (secret.length >= 8) out = out.split(secret).join('REDACTED');
+  for (const secret of secrets) {
+    if (secret.length >= 8) {
+      out = out.split(secret).join('REDACTED');
+    }
+  }
   return out;
 }
 
@@ -63,10 +67,16 @@ export function translateAzureError(
   signal?: AbortSignal,
   secrets: readonly string[] = [],
 ): HdhError {
-  if (isHdhError(err)) return err;
-  if (signal?.aborted === true) return abortedError(what, signal);
+  if (isHdhError(err)) {
+    return err;
+  }
+  if (signal?.aborted === true) {
+    return abortedError(what, signal);
+  }
   const e = (err ?? {}) as RestErrorShape;
-  if (e.name === 'AbortError') return abortedError(what, signal);
+  if (e.name === 'AbortError') {
+    return abortedError(what, signal);
+  }
   const code = e.code ?? '';
   const status = e.statusCode;
   const detail = `${code === '' ? 'error' : code}${status === undefined ? '' : ` (HTTP ${status})`}`;

@@ -139,7 +139,9 @@ export class AzureBlobMultipart implements MultipartStore {
       this.store.checkKey(key);
       const { prefix } = parseUploadId(uploadId, what);
       const state = await this.state(key, prefix, options.signal);
-      if (state.kind !== 'open') return;
+      if (state.kind !== 'open') {
+        return;
+      }
       await this.blob(key).stageBlock(
         blockId(prefix, 0),
         MARKER_ABORTED,
@@ -190,11 +192,18 @@ export class AzureBlobMultipart implements MultipartStore {
     let marker: number | undefined;
     for (const block of list.uncommittedBlocks ?? []) {
       const n = partNumberOf(block.name, prefix);
-      if (n === 0) marker = block.size;
-      else if (n !== undefined) parts.push({ partNumber: n, etag: block.name, size: block.size });
+      if (n === 0) {
+        marker = block.size;
+      } else if (n !== undefined) {
+        parts.push({ partNumber: n, etag: block.name, size: block.size });
+      }
     }
-    if (marker === undefined) return { kind: 'unknown' };
-    if (marker === MARKER_ABORTED.length) return { kind: 'aborted' };
+    if (marker === undefined) {
+      return { kind: 'unknown' };
+    }
+    if (marker === MARKER_ABORTED.length) {
+      return { kind: 'aborted' };
+    }
     return { kind: 'open', parts: parts.sort((a, b) => a.partNumber - b.partNumber) };
   }
 }
@@ -205,7 +214,9 @@ function blockId(prefix: string, partNumber: number): string {
 
 function partNumberOf(id: string, prefix: string): number | undefined {
   const text = Buffer.from(id, 'base64').toString('latin1');
-  if (!text.startsWith(`${prefix}-`)) return undefined;
+  if (!text.startsWith(`${prefix}-`)) {
+    return undefined;
+  }
   const n = Number(text.slice(prefix.length + 1));
   return Number.isInteger(n) ? n : undefined;
 }

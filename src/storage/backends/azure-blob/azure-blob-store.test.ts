@@ -102,7 +102,9 @@ describe.skipIf(!available)('azure-blob store on Azurite', () => {
     await store.put('md5/blocks-announced', data, { md5: md5Hex(data) });
     expect((await store.head('md5/blocks-announced'))?.md5).toBe(md5Hex(data));
     const listed = [];
-    for await (const o of store.list('md5/')) listed.push([o.key, o.md5]);
+    for await (const o of store.list('md5/')) {
+      listed.push([o.key, o.md5]);
+    }
     expect(listed).toEqual([
       ['md5/blocks', undefined],
       ['md5/blocks-announced', md5Hex(data)],
@@ -111,13 +113,19 @@ describe.skipIf(!available)('azure-blob store on Azurite', () => {
   });
 
   it('resumes a listing after a key above U+FFFF in the order the service lists in', async () => {
-    for (const key of ['order/a\ufffd', 'order/a😀', 'order/b']) await store.put(key, key);
+    for (const key of ['order/a\ufffd', 'order/a😀', 'order/b']) {
+      await store.put(key, key);
+    }
     const all = [];
-    for await (const o of store.list('order/')) all.push(o.key);
+    for await (const o of store.list('order/')) {
+      all.push(o.key);
+    }
     expect(all).toHaveLength(3);
     for (const [i, key] of all.entries()) {
       const rest = [];
-      for await (const o of store.list('order/', { startAfter: key })) rest.push(o.key);
+      for await (const o of store.list('order/', { startAfter: key })) {
+        rest.push(o.key);
+      }
       expect(rest).toEqual(all.slice(i + 1));
     }
   });
@@ -141,7 +149,9 @@ describe.skipIf(!available)('azure-blob store on Azurite', () => {
     expect(head?.storageClass).toBe('Archive');
     expect(head?.archived).toBe(true);
     const listed = [];
-    for await (const o of store.list('tier/')) listed.push(o);
+    for await (const o of store.list('tier/')) {
+      listed.push(o);
+    }
     expect(listed[0]?.archived).toBe(true);
     expect(await errorCode(store.get('tier/cold'))).toBe('STORAGE_ARCHIVED');
   });
@@ -186,7 +196,9 @@ describe.skipIf(!available)('azure-blob store on Azurite', () => {
     expect(await errorCode(missing.put('k', 'v'))).toBe('STORAGE_BUCKET_NOT_FOUND');
     const listing = (async () => {
       const keys: string[] = [];
-      for await (const o of missing.list('')) keys.push(o.key);
+      for await (const o of missing.list('')) {
+        keys.push(o.key);
+      }
       return keys;
     })();
     expect(await errorCode(listing)).toBe('STORAGE_BUCKET_NOT_FOUND');

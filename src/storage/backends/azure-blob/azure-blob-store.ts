@@ -94,7 +94,9 @@ export class AzureBlobStore implements ObjectStore {
       return propertiesInfo(key, props);
     } catch (err) {
       const translated = this.translate(err, what, options.signal);
-      if (translated.code === 'STORAGE_NOT_FOUND') return undefined;
+      if (translated.code === 'STORAGE_NOT_FOUND') {
+        return undefined;
+      }
       throw translated;
     }
   }
@@ -126,7 +128,9 @@ export class AzureBlobStore implements ObjectStore {
         throw err;
       }
       const body = response.readableStreamBody as Readable | undefined;
-      if (body === undefined) return emptyStream();
+      if (body === undefined) {
+        return emptyStream();
+      }
       return guardStream(body, {
         translate: (err) => this.translate(err, what),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -194,7 +198,9 @@ export class AzureBlobStore implements ObjectStore {
       for await (const page of pages) {
         throwIfAborted(options.signal, what);
         for (const item of page.segment.blobItems) {
-          if (startAfter !== undefined && this.compareListed(item.name, startAfter) <= 0) continue;
+          if (startAfter !== undefined && this.compareListed(item.name, startAfter) <= 0) {
+            continue;
+          }
           yield itemInfo(item);
         }
       }
@@ -263,9 +269,13 @@ export class AzureBlobStore implements ObjectStore {
   /** Reads a range that needs the object's size first (suffix, empty, or past the end). */
   private async readResolved(key: string, options: GetOptions): Promise<Readable> {
     const info = await this.head(key, options);
-    if (info === undefined) throw StorageErrors.STORAGE_NOT_FOUND(`${this.what(key)}: no such object`);
+    if (info === undefined) {
+      throw StorageErrors.STORAGE_NOT_FOUND(`${this.what(key)}: no such object`);
+    }
     const { start, end } = resolveRange(options.range, info.size, this.what(key));
-    if (end <= start) return emptyStream();
+    if (end <= start) {
+      return emptyStream();
+    }
     return this.get(key, { ...options, range: { start, end } });
   }
 }

@@ -15,8 +15,12 @@ export function errnoOf(err: unknown): string | undefined {
 
 /** Translates `err` raised while doing `what` (e.g. `store local, key "a/b": put`). */
 export function translateFsError(err: unknown, what: string, signal?: AbortSignal): HdhError {
-  if (isHdhError(err)) return err;
-  if (signal?.aborted === true) return abortedError(what, signal);
+  if (isHdhError(err)) {
+    return err;
+  }
+  if (signal?.aborted === true) {
+    return abortedError(what, signal);
+  }
   const code = errnoOf(err);
   const message = err instanceof Error ? err.message : String(err);
   switch (code ?? '') {

@@ -68,13 +68,17 @@ export class FsFiles {
   async commit(temp: string, target: string, what: string, createParent = true): Promise<void> {
     const parent = dirname(target);
     for (let attempt = 0; ; attempt++) {
-      if (createParent) await this.mkdirFor(parent, what);
+      if (createParent) {
+        await this.mkdirFor(parent, what);
+      }
       try {
         await rename(temp, target);
         break;
       } catch (err) {
         const code = errnoOf(err);
-        if (code === 'ENOENT' && createParent && attempt < 5) continue;
+        if (code === 'ENOENT' && createParent && attempt < 5) {
+          continue;
+        }
         if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
           throw StorageErrors.STORAGE_KEY_INVALID(
             `${what}: the key is a folder of other objects on this fs store; a file system cannot hold both`,
@@ -131,16 +135,22 @@ export class FsFiles {
     for (const name of await readdir(this.layout.tmpDir)) {
       const path = join(this.layout.tmpDir, name);
       const s = await stat(path).catch(() => undefined);
-      if (s !== undefined && now - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
+      if (s !== undefined && now - s.mtimeMs > STALE_TEMP_MS) {
+        await rm(path, { force: true });
+      }
     }
   }
 }
 
 /** Writes every byte of `buffers`, resuming after a short write. */
 async function writeAll(handle: FileHandle, buffers: Uint8Array[], total: number): Promise<void> {
-  if (total === 0) return;
+  if (total === 0) {
+    return;
+  }
   const { bytesWritten } = await handle.writev(buffers);
-  if (bytesWritten === total) return;
+  if (bytesWritten === total) {
+    return;
+  }
   const rest = Buffer.concat(buffers).subarray(bytesWritten);
   let written = 0;
   while (written < rest.length) {
@@ -155,7 +165,9 @@ export async function syncDir(dir: string): Promise<void> {
     await handle.sync();
   } catch (err) {
     // Some file systems cannot fsync folders; the rename itself is still atomic there.
-    if (errnoOf(err) !== 'EINVAL') throw err;
+    if (errnoOf(err) !== 'EINVAL') {
+      throw err;
+    }
   } finally {
     await handle.close();
   }

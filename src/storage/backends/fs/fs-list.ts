@@ -37,7 +37,9 @@ export async function* walkFiles(
   const namePrefix = prefix.slice(slash + 1);
   const folders = dirKey.split('/').slice(0, -1);
   // No key has an empty segment, and none lives in the store's own folder.
-  if (folders.some((s) => s === '' || s === '.' || s === '..') || folders[0] === STORE_DIR) return;
+  if (folders.some((s) => s === '' || s === '.' || s === '..') || folders[0] === STORE_DIR) {
+    return;
+  }
   // A prefix's folder part that does not exist, or is a file, simply holds nothing.
   yield* walkDir(root, dirKey, namePrefix, startAfter, signal);
 }
@@ -66,7 +68,9 @@ async function* walkDir(
       yield* walkDir(root, subKey, '', startAfter, signal);
     } else {
       const key = `${dirKey}${entry.name}`;
-      if (startAfter !== undefined && compareKeys(key, startAfter) <= 0) continue;
+      if (startAfter !== undefined && compareKeys(key, startAfter) <= 0) {
+        continue;
+      }
       yield { key, path: join(root, ...key.split('/')) };
     }
   }
@@ -78,16 +82,25 @@ async function readEntries(path: string, dirKey: string, namePrefix: string): Pr
     dirents = await readdir(path, { withFileTypes: true });
   } catch (err) {
     const code = errnoOf(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      return [];
+    }
     throw err;
   }
   const entries: Entry[] = [];
   for (const d of dirents) {
-    if (!d.name.startsWith(namePrefix)) continue;
-    if (dirKey === '' && d.name === STORE_DIR) continue;
+    if (!d.name.startsWith(namePrefix)) {
+      continue;
+    }
+    if (dirKey === '' && d.name === STORE_DIR) {
+      continue;
+    }
     // Symbolic links and special files are not objects: following links could leave the root.
-    if (d.isDirectory()) entries.push({ name: d.name, dir: true, sortKey: `${d.name}/` });
-    else if (d.isFile()) entries.push({ name: d.name, dir: false, sortKey: d.name });
+    if (d.isDirectory()) {
+      entries.push({ name: d.name, dir: true, sortKey: `${d.name}/` });
+    } else if (d.isFile()) {
+      entries.push({ name: d.name, dir: false, sortKey: d.name });
+    }
   }
   return entries.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
 }

@@ -71,7 +71,9 @@ export class FsMultipart implements MultipartStore {
         await this.store.files.commit(temp.path, this.store.layout.partPath(dir, partNumber), what, false);
       } catch (err) {
         await rm(temp.path, { force: true });
-        if (errnoOf(err) === 'ENOENT') throw this.notFound(key, uploadId);
+        if (errnoOf(err) === 'ENOENT') {
+          throw this.notFound(key, uploadId);
+        }
         throw err;
       }
       return { partNumber, etag: partEtag(temp.stat), size: body.byteLength };
@@ -135,7 +137,9 @@ export class FsMultipart implements MultipartStore {
       this.store.layout.checkKey(key);
       const dir = this.store.layout.uploadDir(key, uploadId);
       const record = await this.record(key, uploadId, dir).catch(() => undefined);
-      if (record !== undefined) await rm(dir, { recursive: true, force: true });
+      if (record !== undefined) {
+        await rm(dir, { recursive: true, force: true });
+      }
     } catch (err) {
       throw translateFsError(err, what, options.signal);
     }
@@ -153,10 +157,14 @@ export class FsMultipart implements MultipartStore {
     try {
       record = JSON.parse(await readFile(join(dir, 'upload.json'), 'utf8')) as UploadRecord;
     } catch (err) {
-      if (errnoOf(err) === 'ENOENT' || err instanceof SyntaxError) throw this.notFound(key, uploadId);
+      if (errnoOf(err) === 'ENOENT' || err instanceof SyntaxError) {
+        throw this.notFound(key, uploadId);
+      }
       throw err;
     }
-    if (record.key !== key) throw this.notFound(key, uploadId);
+    if (record.key !== key) {
+      throw this.notFound(key, uploadId);
+    }
     return record;
   }
 
@@ -164,9 +172,13 @@ export class FsMultipart implements MultipartStore {
     const parts: CompletedPart[] = [];
     for (const name of (await readdir(dir)).sort()) {
       const m = PART_FILE.exec(name);
-      if (m === null) continue;
+      if (m === null) {
+        continue;
+      }
       const s = await stat(join(dir, name), { bigint: true }).catch(() => undefined);
-      if (s !== undefined) parts.push({ partNumber: Number(m[1]), etag: partEtag(s), size: Number(s.size) });
+      if (s !== undefined) {
+        parts.push({ partNumber: Number(m[1]), etag: partEtag(s), size: Number(s.size) });
+      }
     }
     return parts;
   }
@@ -195,7 +207,9 @@ async function* concatenate(
         throwIfAborted(signal, 'complete');
         const buffer = Buffer.allocUnsafe(COPY_BUFFER);
         const { bytesRead } = await handle.read(buffer, 0, COPY_BUFFER, null);
-        if (bytesRead === 0) break;
+        if (bytesRead === 0) {
+          break;
+        }
         const chunk = buffer.subarray(0, bytesRead);
         hash?.update(chunk);
         yield chunk;

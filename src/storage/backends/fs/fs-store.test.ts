@@ -52,7 +52,9 @@ describe('fs store', () => {
     await writeFile(join(dir, 'foreign', 'one.csv'), 'a,b\n1,2\n');
     await writeFile(join(dir, 'foreign', 'sub', 'two.bin'), Buffer.from([0, 1, 2]));
     const listed = [];
-    for await (const o of store.list('foreign/')) listed.push([o.key, o.size]);
+    for await (const o of store.list('foreign/')) {
+      listed.push([o.key, o.size]);
+    }
     expect(listed).toEqual([
       ['foreign/one.csv', 8],
       ['foreign/sub/two.bin', 3],
@@ -89,7 +91,9 @@ describe('fs store', () => {
       expect(await store.head('links/to-outside')).toBeUndefined();
       expect(await errorCode(store.get('links/to-outside'))).toBe('STORAGE_NOT_FOUND');
       const listed = [];
-      for await (const o of store.list('links/')) listed.push(o.key);
+      for await (const o of store.list('links/')) {
+        listed.push(o.key);
+      }
       expect(listed).toEqual([]);
     } finally {
       await rm(outside, { force: true });
@@ -100,7 +104,9 @@ describe('fs store', () => {
     await store.put('crash/visible', 'ok');
     await writeFile(join(dir, FS_STORE_DIR, 'tmp', 'leftover.tmp'), 'half written');
     const listed = [];
-    for await (const o of store.list('')) listed.push(o.key);
+    for await (const o of store.list('')) {
+      listed.push(o.key);
+    }
     expect(listed.some((k) => k.includes('leftover') || k.startsWith(FS_STORE_DIR))).toBe(false);
     expect(listed).toContain('crash/visible');
   });
@@ -199,7 +205,9 @@ describe('fs store', () => {
     for (let d = 0; d < 100; d++) {
       const folder = join(dir, 'big', `d${String(d).padStart(3, '0')}`);
       mkdirSync(folder, { recursive: true });
-      for (let f = 0; f < 1000; f++) closeSync(openSync(join(folder, `f${String(f).padStart(4, '0')}`), 'w'));
+      for (let f = 0; f < 1000; f++) {
+        closeSync(openSync(join(folder, `f${String(f).padStart(4, '0')}`), 'w'));
+      }
     }
     const { count, maxGrowthBytes } = await heapGrowthWhileIterating(store.list('big/'));
     expect(count).toBe(100_000);
@@ -217,7 +225,9 @@ describe('fs store', () => {
 
 async function collect(listing: AsyncIterable<{ key: string }>): Promise<string[]> {
   const keys: string[] = [];
-  for await (const o of listing) keys.push(o.key);
+  for await (const o of listing) {
+    keys.push(o.key);
+  }
   return keys;
 }
 
@@ -225,7 +235,9 @@ const exec = promisify(execFile);
 
 /** A 2 MiB tmpfs, when this process may mount one (root on Linux); undefined otherwise. */
 async function smallFileSystem(): Promise<string | undefined> {
-  if (process.platform !== 'linux') return undefined;
+  if (process.platform !== 'linux') {
+    return undefined;
+  }
   const mountPoint = await mkdtemp(join(tmpdir(), 'hdh-full-disk-'));
   try {
     await exec('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint]);
@@ -243,7 +255,9 @@ describe('fs store on a full disk', () => {
     full = await smallFileSystem();
   });
   afterAll(async () => {
-    if (full === undefined) return;
+    if (full === undefined) {
+      return;
+    }
     await exec('umount', [full]);
     await rm(full, { recursive: true, force: true });
   });

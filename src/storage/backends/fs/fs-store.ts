@@ -60,9 +60,13 @@ export class FsStore implements ObjectStore {
     const root = resolve(options.root);
     const what = `store ${options.name}: root ${root}`;
     try {
-      if (options.createRoot === true) await mkdir(root, { recursive: true });
+      if (options.createRoot === true) {
+        await mkdir(root, { recursive: true });
+      }
       const s = await stat(root);
-      if (!s.isDirectory()) throw StorageErrors.STORAGE_BUCKET_NOT_FOUND(`${what} is not a folder`);
+      if (!s.isDirectory()) {
+        throw StorageErrors.STORAGE_BUCKET_NOT_FOUND(`${what} is not a folder`);
+      }
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -96,7 +100,9 @@ export class FsStore implements ObjectStore {
       let range: { start: number; end: number };
       try {
         const s = await handle.stat();
-        if (!s.isFile()) throw StorageErrors.STORAGE_NOT_FOUND(`${what}: no such object`);
+        if (!s.isFile()) {
+          throw StorageErrors.STORAGE_NOT_FOUND(`${what}: no such object`);
+        }
         range = resolveRange(options.range, s.size, what);
       } catch (err) {
         await handle.close();
@@ -113,7 +119,9 @@ export class FsStore implements ObjectStore {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } catch (err) {
-      if (errnoOf(err) === 'ELOOP') throw StorageErrors.STORAGE_NOT_FOUND(`${what}: no such object`);
+      if (errnoOf(err) === 'ELOOP') {
+        throw StorageErrors.STORAGE_NOT_FOUND(`${what}: no such object`);
+      }
       throw translateFsError(err, what, options.signal);
     }
   }
@@ -158,8 +166,12 @@ export class FsStore implements ObjectStore {
       } catch (err) {
         const code = errnoOf(err);
         // Nothing there (or a folder of other objects, which is not this key): deleting is done.
-        if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR' && code !== 'EPERM') throw err;
-        if (code === 'EPERM' && (await statFile(path)) !== undefined) throw err;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR' && code !== 'EPERM') {
+          throw err;
+        }
+        if (code === 'EPERM' && (await statFile(path)) !== undefined) {
+          throw err;
+        }
       }
       await removeSidecar(this.layout, key);
       await this.pruneFolders(dirname(path));
@@ -178,13 +190,17 @@ export class FsStore implements ObjectStore {
         for (const [i, f] of batch.entries()) {
           const s = stats[i];
           // A file removed between the folder read and the stat is simply no longer listed.
-          if (s !== undefined) yield await this.info(f.key, s, false);
+          if (s !== undefined) {
+            yield await this.info(f.key, s, false);
+          }
         }
         batch = [];
       };
       for await (const file of walkFiles(this.root, prefix, options.startAfter, options.signal)) {
         batch.push(file);
-        if (batch.length >= LIST_STAT_BATCH) yield* flush.call(this);
+        if (batch.length >= LIST_STAT_BATCH) {
+          yield* flush.call(this);
+        }
       }
       yield* flush.call(this);
     } catch (err) {
@@ -261,7 +277,9 @@ export class FsStore implements ObjectStore {
       }
       // Past this point the put has happened: an abort can no longer undo it.
       await this.files.commit(temp.path, target, what);
-      if (!withSidecar) await removeSidecar(this.layout, key);
+      if (!withSidecar) {
+        await removeSidecar(this.layout, key);
+      }
     } catch (err) {
       await rm(temp.path, { force: true });
       throw err;
@@ -318,7 +336,9 @@ async function statFile(path: string): Promise<BigIntStats | undefined> {
     return s.isFile() ? s : undefined;
   } catch (err) {
     const code = errnoOf(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      return undefined;
+    }
     throw err;
   }
 }

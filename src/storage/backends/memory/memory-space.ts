@@ -38,16 +38,23 @@ export class MemorySpace {
     if (!this.objects.has(key)) {
       const last = this.sorted[this.sorted.length - 1];
       // Appending in order is the common case (bulk loads): no search, no shifting.
-      if (last === undefined || compareKeys(last, key) < 0) this.sorted.push(key);
-      else this.sorted.splice(this.firstAfter(key), 0, key);
+      if (last === undefined || compareKeys(last, key) < 0) {
+        this.sorted.push(key);
+      } else {
+        this.sorted.splice(this.firstAfter(key), 0, key);
+      }
     }
     this.objects.set(key, object);
   }
 
   delete(key: string): void {
-    if (!this.objects.delete(key)) return;
+    if (!this.objects.delete(key)) {
+      return;
+    }
     const at = this.firstAfter(key) - 1;
-    if (this.sorted[at] === key) this.sorted.splice(at, 1);
+    if (this.sorted[at] === key) {
+      this.sorted.splice(at, 1);
+    }
   }
 
   get size(): number {
@@ -69,8 +76,11 @@ export class MemorySpace {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const c = compareKeys(this.sorted[mid]!, key);
-      if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
-      else hi = mid;
+      if (c < 0 || (c === 0 && !inclusive)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
     }
     return lo;
   }

@@ -12,7 +12,9 @@ describe('memory store', () => {
     const store = new MemoryStore({ space });
     // Loaded straight into the space: this test is about listing, and 100,000 puts would only add time.
     const object = { data: Buffer.alloc(0), lastModified: new Date(), etag: 'e', md5: 'e', metadata: {} };
-    for (let i = 0; i < 100_000; i++) space.set(`big/${String(i).padStart(6, '0')}`, object);
+    for (let i = 0; i < 100_000; i++) {
+      space.set(`big/${String(i).padStart(6, '0')}`, object);
+    }
     await store.put('big0', '');
     await store.put('bif/z', '');
     const { count, maxGrowthBytes } = await heapGrowthWhileIterating(store.list('big/'));

@@ -57,7 +57,9 @@ export class MemoryStore implements ObjectStore {
       this.checkKey(key);
       checkRange(options.range, this.what(key));
       const object = this.space.get(key);
-      if (object === undefined) throw this.notFound(key);
+      if (object === undefined) {
+        throw this.notFound(key);
+      }
       const { start, end } = resolveRange(options.range, object.data.length, this.what(key));
       const slice = object.data.subarray(start, end);
       const signal = options.signal;
@@ -80,7 +82,9 @@ export class MemoryStore implements ObjectStore {
       const md5 = checkMd5(options.md5, this.name, key);
       const data = await this.readBody(key, body, options);
       const actual = createHash('md5').update(data).digest('hex');
-      if (md5 !== undefined && md5 !== actual) throw integrityError(this.name, key, md5, actual);
+      if (md5 !== undefined && md5 !== actual) {
+        throw integrityError(this.name, key, md5, actual);
+      }
       throwIfAborted(options.signal, this.what(key));
       const object = {
         data,
@@ -115,7 +119,9 @@ export class MemoryStore implements ObjectStore {
     while (key?.startsWith(prefix)) {
       throwIfAborted(signal, `listing of store ${this.name}`);
       const object = this.space.get(key);
-      if (object !== undefined) yield info(key, object, false);
+      if (object !== undefined) {
+        yield info(key, object, false);
+      }
       key = this.space.nextKey(key);
     }
   }
@@ -125,7 +131,9 @@ export class MemoryStore implements ObjectStore {
       this.checkKey(sourceKey);
       this.checkKey(targetKey);
       const source = this.space.get(sourceKey);
-      if (source === undefined) throw this.notFound(sourceKey);
+      if (source === undefined) {
+        throw this.notFound(sourceKey);
+      }
       const object = { ...source, lastModified: new Date() };
       this.space.set(targetKey, object);
       return info(targetKey, object, true);
@@ -232,7 +240,9 @@ class MemoryMultipart implements MultipartStore {
   abort(key: string, uploadId: string, options: OpOptions = {}): Promise<void> {
     return settle(options.signal, () => {
       const upload = this.store.space.uploads.get(uploadId);
-      if (upload?.key === key) this.store.space.uploads.delete(uploadId);
+      if (upload?.key === key) {
+        this.store.space.uploads.delete(uploadId);
+      }
     });
   }
 

@@ -60,10 +60,16 @@ export function sdkErrorName(err: unknown): { name: string; status: number | und
 
 /** Translates `err` raised while doing `what` (e.g. `store eu, key "a": get`). */
 export function translateS3Error(err: unknown, what: string, signal?: AbortSignal): HdhError {
-  if (isHdhError(err)) return err;
-  if (signal?.aborted === true) return abortedError(what, signal);
+  if (isHdhError(err)) {
+    return err;
+  }
+  if (signal?.aborted === true) {
+    return abortedError(what, signal);
+  }
   const { name, status } = sdkErrorName(err);
-  if (name === 'AbortError') return abortedError(what, signal);
+  if (name === 'AbortError') {
+    return abortedError(what, signal);
+  }
   const detail = `${name}${status === undefined ? '' : ` (HTTP ${status})`}`;
   const options = { cause: err };
   if (name === 'NoSuchKey' || (name === 'NotFound' && status === 404)) {
@@ -81,14 +87,18 @@ export function translateS3Error(err: unknown, what: string, signal?: AbortSigna
   if (MULTIPART.has(name)) {
     return StorageErrors.STORAGE_MULTIPART_INVALID(`${what}: ${detail}: ${messageOf(err)}`, options);
   }
-  if (name === 'EntityTooLarge') return StorageErrors.STORAGE_TOO_LARGE(`${what}: ${detail}`, options);
+  if (name === 'EntityTooLarge') {
+    return StorageErrors.STORAGE_TOO_LARGE(`${what}: ${detail}`, options);
+  }
   if (INTEGRITY.has(name)) {
     return StorageErrors.STORAGE_INTEGRITY(
       `${what}: the service found the content did not match its digest (${detail})`,
       options,
     );
   }
-  if (name === 'InvalidRange') return StorageErrors.STORAGE_RANGE_INVALID(`${what}: ${detail}`, options);
+  if (name === 'InvalidRange') {
+    return StorageErrors.STORAGE_RANGE_INVALID(`${what}: ${detail}`, options);
+  }
   if (name === 'InvalidObjectState') {
     return StorageErrors.STORAGE_ARCHIVED(
       `${what}: the object is archived; restore it first (${detail})`,
@@ -123,7 +133,9 @@ function isNetworkError(err: unknown): boolean {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK.has(code)) return true;
+    if (typeof code === 'string' && NETWORK.has(code)) {
+      return true;
+    }
     current = (current as { cause?: unknown }).cause;
   }
   return false;

@@ -95,7 +95,9 @@ export class S3Multipart implements MultipartStore {
             parts.push({ partNumber: p.PartNumber, etag: p.ETag, size: p.Size ?? 0 });
           }
         }
-        if (out.IsTruncated !== true || out.NextPartNumberMarker === undefined) break;
+        if (out.IsTruncated !== true || out.NextPartNumberMarker === undefined) {
+          break;
+        }
         marker = out.NextPartNumberMarker;
       }
       return parts.sort((a, b) => a.partNumber - b.partNumber);
@@ -169,7 +171,9 @@ export class S3Multipart implements MultipartStore {
     } catch (err) {
       const translated = uploadError(err, what, options.signal);
       // Aborting an upload that is already gone is what the caller wanted.
-      if (translated.code === 'STORAGE_UPLOAD_NOT_FOUND') return;
+      if (translated.code === 'STORAGE_UPLOAD_NOT_FOUND') {
+        return;
+      }
       throw translated;
     }
   }
@@ -181,7 +185,9 @@ export class S3Multipart implements MultipartStore {
  */
 function uploadError(err: unknown, what: string, signal: AbortSignal | undefined) {
   const translated = translateS3Error(err, what, signal);
-  if (translated.code !== 'STORAGE_NOT_FOUND') return translated;
+  if (translated.code !== 'STORAGE_NOT_FOUND') {
+    return translated;
+  }
   return StorageErrors.STORAGE_UPLOAD_NOT_FOUND(`${what}: the multipart upload does not exist`, {
     cause: err,
   });

@@ -133,7 +133,9 @@ describe.skipIf(!available)('s3 store on Ceph radosgw', () => {
     expect(await errorCode(missing.put('k', 'v'))).toBe('STORAGE_BUCKET_NOT_FOUND');
     const listing = (async () => {
       const keys: string[] = [];
-      for await (const o of missing.list('')) keys.push(o.key);
+      for await (const o of missing.list('')) {
+        keys.push(o.key);
+      }
       return keys;
     })();
     expect(await errorCode(listing)).toBe('STORAGE_BUCKET_NOT_FOUND');

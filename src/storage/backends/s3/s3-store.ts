@@ -96,7 +96,9 @@ export class S3Store implements ObjectStore {
       return headInfo(key, out);
     } catch (err) {
       const translated = translateS3Error(err, what, options.signal);
-      if (translated.code === 'STORAGE_NOT_FOUND') return undefined;
+      if (translated.code === 'STORAGE_NOT_FOUND') {
+        return undefined;
+      }
       throw translated;
     }
   }
@@ -126,7 +128,9 @@ export class S3Store implements ObjectStore {
         throw err;
       }
       const body = out.Body as Readable | undefined;
-      if (body === undefined) return emptyStream();
+      if (body === undefined) {
+        return emptyStream();
+      }
       return guardStream(body, {
         translate: (err) => translateS3Error(err, what),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -199,7 +203,9 @@ export class S3Store implements ObjectStore {
           this.sendOptions(options.signal),
         );
         for (const item of out.Contents ?? []) {
-          if (item.Key === undefined) continue;
+          if (item.Key === undefined) {
+            continue;
+          }
           yield {
             key: item.Key,
             size: item.Size ?? 0,
@@ -330,7 +336,9 @@ export class S3Store implements ObjectStore {
   /** A read of zero bytes still needs the object to exist and the start to be within it. */
   private async emptyRange(key: string, options: GetOptions): Promise<Readable> {
     const info = await this.head(key, options);
-    if (info === undefined) throw StorageErrors.STORAGE_NOT_FOUND(`${this.what(key)}: no such object`);
+    if (info === undefined) {
+      throw StorageErrors.STORAGE_NOT_FOUND(`${this.what(key)}: no such object`);
+    }
     const { start, end } = resolveRange(options.range, info.size, this.what(key));
     if (end > start) {
       // The object changed between the GET and this HEAD: let the caller try again.

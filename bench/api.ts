@@ -1,0 +1,182 @@
+/**
+ * `npm run bench:api`: the REST API under load on loopback, beside a bare Fastify route measured in
+ * the same run (the ceiling of this machine, this Node and this load generator).
+ *
+ * The servers run in a child process so that the load generator does not share their event loop.
+ * For each target: latency (p50/p99) at rising fixed rates, then the most requests per second it
+ * sustains, and its ratio to the bare route. Goals: p99 under 20 ms at 1,000 requests/s; at least half
+ * the bare route's rate.
+ *
+ *   npm run bench:api -- [--duration 5] [--rates 250,500,1000,2000] [--seed 200] [--db postgres://…]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({
+  options: {
+    serve: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '5' },
+    rates: { type: 'string', default: '250,500,1000,2000' },
+    seed: { type: 'string', default: '200' },
+    connections: { type: 'string', default: '20' },
+    db: { type: 'string' },
+  },
+});
+
+interface Served {
+  readonly hub: string;
+  readonly bare: string;
+  readonly token: string;
+  readonly pid: number;
+}
+
+/** What is measured; the catalogue's listing and dataset detail join here once they exist. */
+function targets(s: Served): { name: string; url: string; headers: Record<string, string> }[] {
+  const auth = { authorization: `Bearer ${s.token}` };
+  return [
+    { name: 'bare Fastify route (ceiling)', url: `${s.bare}/bare`, headers: {} },
+    { name: 'GET /api/me', url: `${s.hub}/api/me`, headers: auth },
+    { name: 'GET /api/applications?limit=20', url: `${s.hub}/api/applications?limit=20`, headers: auth },
+    { name: 'GET /api/permits?limit=20', url: `${s.hub}/api/permits?limit=20`, headers: auth },
+  ];
+}
+
+if (values.serve) {
+  await serve();
+} else {
+  await measure();
+}
+
+/** Child process: seeds a hub, starts the API and a bare Fastify, prints their addresses. */
+async function serve(): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const { openDb } = await import('../src/db/index.js');
+  const { AuditLog } = await import('../src/audit/index.js');
+  const { createAccess, cliPrincipal } = await import('../src/access/index.js');
+  const { fixtureDirectory, FIXTURE_DATASETS } = await import('../src/access/testing.js');
+  const { createApp } = await import('../src/server/index.js');
+
+  const url = values.db ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'hdh-bench-')), 'hub.db')}`;
+  const hub = await openDb(url);
+  const audit = new AuditLog(hub);
+  const datasets = await fixtureDirectory(hub, FIXTURE_DATASETS);
+  const access = await createAccess({ hub, audit, datasets });
+  const operator = cliPrincipal('bench');
+  const password = 'bench password, not a secret';
+  const signIn = async (name: string, role: string) => {
+    await access.users.add(operator, { name, role, password });
+    const login = await access.auth.login({ username: name, password });
+    return { token: login.accessToken, principal: await access.auth.authenticate(login.accessToken) };
+  };
+  const researcher = await signIn('bench-researcher', 'researcher');
+  const reviewer = await signIn('bench-reviewer', 'reviewer');
+  for (let i = 0; i < Number(values.seed); i++) {
+    const a = await access.applications.create(researcher.principal, {
+      project: `Study ${i}`,
+      purpose: 'scientific-research',
+      datasets: [{ dataset: 'cohort', tables: [{ name: 'stays', columns: ['stay_id', 'diagnosis'] }] }],
+      justification: 'benchmark',
+      declaration: true,
+    });
+    // One in ten goes all the way to a permit, so the permit listing has rows too.
+    if (i % 10 === 0) {
+      await access.applications.submit(researcher.principal, a.id);
+      await access.applications.review(reviewer.principal, a.id);
+      await access.applications.decide(reviewer.principal, a.id, { decision: 'approve' });
+    }
+  }
+  const app = await createApp({ hub, audit, access, datasets, config: { requestLogging: false } });
+  const bare = Fastify();
+  bare.get('/bare', () => Promise.resolve({ ok: true }));
+  const served: Served = {
+    hub: await app.listen({ host: '127.0.0.1', port: 0 }),
+    bare: await bare.listen({ host: '127.0.0.1', port: 0 }),
+    token: researcher.token,
+    pid: process.pid,
+  };
+  process.stdout.write(`${JSON.stringify(served)}\n`);
+}
+
+/** Parent process: starts the servers, loads them, prints the figures, stops the child by its pid. */
+async function measure(): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const args = [
+    '--import',
+    'tsx',
+    self,
+    '--serve',
+    '--seed',
+    values.seed,
+    ...(values.db === undefined ? [] : ['--db', values.db]),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const served = await new Promise<Served>((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const line = buffer.split('\n').find((l) => l.startsWith('{'));
+      if (line !== undefined) {
+        resolve(JSON.parse(line) as Served);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the server process exited (${code})`)));
+  });
+  try {
+    await report(served);
+  } finally {
+    process.kill(served.pid, 'SIGTERM');
+  }
+}
+
+async function report(served: Served): Promise<void> {
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  const rates = values.rates.split(',').map(Number);
+  const list = targets(served);
+  console.log(
+    `hdh API benchmark: ${duration} s per step, ${connections} connections, seed ${values.seed} applications\n`,
+  );
+  console.log('| target | rate (req/s) | achieved (req/s) | p50 (ms) | p99 (ms) | errors | non-2xx |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  const atGoal = new Map<string, number>();
+  for (const target of list) {
+    // Warm-up: JIT, caches and connections, not measured.
+    await autocannon({ url: target.url, headers: target.headers, connections, duration: 1 });
+    for (const rate of rates) {
+      const r = await autocannon({
+        url: target.url,
+        headers: target.headers,
+        connections,
+        duration,
+        overallRate: rate,
+      });
+      if (rate === 1000) {
+        atGoal.set(target.name, r.latency.p99);
+      }
+      console.log(
+        `| ${target.name} | ${rate} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.errors + r.timeouts} | ${r.non2xx} |`,
+      );
+    }
+  }
+  console.log(
+    '\n| target | max (req/s) | p50 (ms) | p99 (ms) | share of bare | p99 at 1,000 req/s < 20 ms | ≥ 50 % of bare |',
+  );
+  console.log('|---|---:|---:|---:|---:|:---:|:---:|');
+  let bareRate = 0;
+  for (const target of list) {
+    const r = await autocannon({ url: target.url, headers: target.headers, connections, duration });
+    if (bareRate === 0) {
+      bareRate = r.requests.average;
+    }
+    const share = r.requests.average / bareRate;
+    const p99 = atGoal.get(target.name);
+    console.log(
+      `| ${target.name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${(share * 100).toFixed(0)} % | ${p99 === undefined ? 'n/a' : p99 < 20 ? 'yes' : 'no'} | ${share >= 0.5 ? 'yes' : 'no'} |`,
+    );
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The Fastify application: strict TypeBox validation, problem+json errors from one mapping, request
+ * ids, redacted logs, metrics, security headers, rate-limited authentication and OpenAPI docs. It
+ * holds no state of its own; everything comes from the injected dependencies.
+ * @module
+ */
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, {
+  LogController,
+  type FastifyRequest,
+  type FastifySchemaCompiler,
+  type RawServerDefault,
+} from 'fastify';
+import { Registry } from 'prom-client';
+import type { TSchema } from 'typebox';
+import { newId } from '../core/index.js';
+import { AccessErrors } from '../access/index.js';
+import type { AppDeps, HubApp, RouteContext } from './context.js';
+import { ServerErrors } from './errors.js';
+import { httpHistogram } from './metrics.js';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+import { ROUTES } from './routes/index.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MiB = 1024 * 1024;
+
+/**
+ * Bodies are checked without coercion (a string is not a number) and unknown fields are refused
+ * (TypeBox never strips them, unlike Fastify's default Ajv settings). A body whose fields are all
+ * optional may be left out entirely.
+ */
+const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
+  const check = TypeBoxValidatorCompiler(route);
+  if (route.httpPart !== 'body') {
+    return check;
+  }
+  const required = (route.schema as { required?: unknown[] }).required ?? [];
+  return (value: unknown) =>
+    (value === undefined || value === null) && required.length === 0 ? { value: {} } : check(value);
+};
+
+export async function createApp(deps: AppDeps): Promise<HubApp> {
+  const options = deps.config ?? {};
+  const registry = deps.metrics ?? new Registry();
+  const histogram = httpHistogram(registry);
+  const app: HubApp = Fastify<RawServerDefault, IncomingMessage, ServerResponse>({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    bodyLimit: options.bodyLimit ?? MiB,
+    trustProxy: (options.trustProxy ?? false) as boolean,
+    logController: new LogController({ disableRequestLogging: options.requestLogging === false }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req');
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+    .setValidatorCompiler(validatorCompiler)
+    .withTypeProvider();
+
+  // Only JSON is read: anything else is a 415, not a string handed to a JSON schema.
+  app.removeContentTypeParser(['text/plain']);
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    histogram.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler(async (err, request, reply) => {
+    const problem = toProblem(err, request);
+    if (problem.status >= 500) {
+      request.log.error({ err }, 'request failed');
+    }
+    if (problem.status === 401) {
+      reply.header('www-authenticate', `Bearer realm="hdh", error="invalid_token"`);
+    }
+    return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const problem = toProblem(
+      ServerErrors.REQUEST_NOT_FOUND(`no route ${request.method} ${request.url.split('?')[0]}`),
+      request,
+    );
+    return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'default-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+  });
+  const limit = options.authRateLimit ?? { max: 10, windowMs: 60_000 };
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) =>
+      ServerErrors.REQUEST_RATE_LIMITED(`too many attempts from this address; retry in ${context.after}`, {
+        details: { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+      }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'hdh API',
+        version: options.version ?? '0.1.0',
+        description:
+          'Health data hub: identities, access applications, data permits, audit. Errors are RFC 9457 problem documents.',
+        license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  const authenticateRequest = async (request: FastifyRequest): Promise<void> => {
+    request.principal = await deps.access.auth.authenticate(bearerToken(request.headers.authorization));
+  };
+  const ctx: RouteContext = {
+    deps,
+    authenticate: authenticateRequest,
+    authenticateRequest,
+    authRateLimit: { rateLimit: { max: limit.max, timeWindow: limit.windowMs } },
+  };
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  for (const register of ROUTES) {
+    register(app, ctx);
+  }
+  return app;
+}
+
+/** The token of an `Authorization: Bearer …` header; other schemes are refused by name. */
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') {
+    return undefined;
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (match === null) {
+    throw AccessErrors.AUTH_REQUIRED(
+      `the Authorization header must be "Bearer <token>", not ${header.split(' ')[0]}`,
+    );
+  }
+  return match[1];
+}

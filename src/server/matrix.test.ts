@@ -1,0 +1,484 @@
+/**
+ * Every route × every kind of principal × with or without a matching permit. The expectations are
+ * written out by hand below (not derived from the policy under test): a route answers the listed
+ * status to the listed principals, 403 ACCESS_DENIED to every other signed-in principal, and 401 to
+ * anonymous callers. Each denial must also be in the audit log.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDialects, type TestDb } from '../db/testing.js';
+import { codeFor, PASSWORD, type TestHub } from '../access/testing.js';
+import type { Principal } from '../access/index.js';
+import { bearer, serverFixture, type ServerFixture } from './testing/server-fixture.js';
+
+const dialects = await testDialects();
+
+const PRINCIPALS = [
+  'operator',
+  'producer',
+  'reviewer',
+  'researcher+permit',
+  'researcher-permit',
+  'checker',
+  'auditor',
+  'service:producer',
+  'service:auditor',
+] as const;
+type Who = (typeof PRINCIPALS)[number];
+const USERS: readonly Who[] = PRINCIPALS.filter((p) => !p.startsWith('service:'));
+const ALL: readonly Who[] = PRINCIPALS;
+
+/** Fresh resources a case acts on, built by the services (not by the routes under test). */
+interface Fx {
+  readonly appId?: string;
+  readonly permitId?: string;
+  readonly user?: string;
+  readonly account?: string;
+  readonly tokenId?: string;
+}
+
+interface Case {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** The route as Fastify declares it. */
+  readonly route: string;
+  readonly url: (fx: Fx, who: Who) => string;
+  readonly body?: (fx: Fx, who: Who) => unknown;
+  readonly prepare?: (t: TestHub, n: number) => Promise<Fx>;
+  /** Who may, and the status they get; everyone else signed in gets 403. */
+  readonly allow: Partial<Record<Who, number>>;
+}
+
+const each = (who: readonly Who[], status: number): Partial<Record<Who, number>> =>
+  Object.fromEntries(who.map((w) => [w, status]));
+
+const REQUEST = {
+  project: 'Matrix study',
+  purpose: 'scientific-research',
+  datasets: [{ dataset: 'cohort', tables: [{ name: 'stays', columns: ['stay_id', 'diagnosis'] }] }],
+  justification: 'to walk the matrix',
+  declaration: true,
+};
+
+describe.each(dialects)('$name: route × principal × permit matrix', (dialect) => {
+  let hub: TestDb;
+  let fx: ServerFixture;
+  const tokens = new Map<Who, string>();
+  const principals = new Map<Who, Principal>();
+  const enrolments = new Map<Who, string>();
+  let standing: { appId: string; permitId: string };
+
+  beforeAll(async () => {
+    hub = await dialect.open();
+    fx = await serverFixture(hub, { server: { authRateLimit: { max: 10_000, windowMs: 60_000 } } });
+    const { access, operator } = fx.t;
+    const userNames: Record<string, string> = {
+      operator: 'op',
+      producer: 'pro',
+      reviewer: 'rev',
+      'researcher+permit': 'res',
+      'researcher-permit': 'out',
+      checker: 'chk',
+      auditor: 'aud',
+    };
+    for (const who of USERS) {
+      const role = who.startsWith('researcher') ? 'researcher' : who;
+      await access.users.add(operator, { name: userNames[who]!, role, password: PASSWORD });
+      const login = await access.auth.login({ username: userNames[who]!, password: PASSWORD });
+      tokens.set(who, login.accessToken);
+      principals.set(who, await access.auth.authenticate(login.accessToken));
+    }
+    // Researchers read data only with a second factor in the session.
+    for (const who of ['researcher+permit', 'researcher-permit'] as const) {
+      const p = principals.get(who)!;
+      const enrolment = await access.mfa.enrol(p);
+      await access.mfa.verify(p, codeFor(fx.t, enrolment.secret));
+      principals.set(who, await access.auth.authenticate(tokens.get(who)));
+    }
+    for (const role of ['producer', 'auditor'] as const) {
+      await access.serviceAccounts.create(operator, { name: `svc-${role}`, role });
+      const issued = await access.serviceAccounts.issueToken(operator, `svc-${role}`, { label: 'matrix' });
+      tokens.set(`service:${role}`, issued.token);
+      principals.set(`service:${role}`, await access.auth.authenticate(issued.token));
+    }
+    standing = await approvedPermit(fx.t);
+  });
+  afterAll(async () => {
+    await fx.app.close();
+    await hub.close();
+  });
+
+  const res = () => principals.get('researcher+permit')!;
+  const rev = () => principals.get('reviewer')!;
+
+  async function draft(t: TestHub) {
+    return t.access.applications.create(res(), REQUEST);
+  }
+  async function submitted(t: TestHub) {
+    const a = await draft(t);
+    await t.access.applications.submit(res(), a.id);
+    return a;
+  }
+  async function underReview(t: TestHub) {
+    const a = await submitted(t);
+    await t.access.applications.review(rev(), a.id);
+    return a;
+  }
+  async function approvedPermit(t: TestHub) {
+    const a = await underReview(t);
+    const done = await t.access.applications.decide(rev(), a.id, { decision: 'approve' });
+    return { appId: a.id, permitId: done.permitId! };
+  }
+
+  const CASES: Case[] = [
+    { method: 'GET', route: '/api/me', url: () => '/api/me', allow: each(ALL, 200) },
+    {
+      method: 'POST',
+      route: '/api/me/password',
+      url: () => '/api/me/password',
+      body: () => ({ currentPassword: PASSWORD, newPassword: PASSWORD }),
+      allow: each(USERS, 204),
+    },
+    {
+      method: 'POST',
+      route: '/api/me/mfa/enrol',
+      url: () => '/api/me/mfa/enrol',
+      // The researchers already have a second factor: allowed, but the state refuses a second one.
+      allow: { ...each(USERS, 200), 'researcher+permit': 409, 'researcher-permit': 409 },
+    },
+    {
+      method: 'POST',
+      route: '/api/me/mfa/verify',
+      url: () => '/api/me/mfa/verify',
+      body: (_fx, who) => ({ code: enrolments.has(who) ? codeFor(fx.t, enrolments.get(who)!) : '123456' }),
+      allow: { ...each(USERS, 204), 'researcher+permit': 409, 'researcher-permit': 409 },
+    },
+    {
+      method: 'POST',
+      route: '/api/access/check',
+      url: () => '/api/access/check',
+      body: () => ({
+        action: 'dataset.read-data',
+        dataset: { name: 'cohort', table: 'stays', columns: ['diagnosis'] },
+      }),
+      allow: each(ALL, 200),
+    },
+    { method: 'GET', route: '/api/users', url: () => '/api/users', allow: { operator: 200 } },
+    {
+      method: 'POST',
+      route: '/api/users',
+      url: () => '/api/users',
+      body: (_fx, who) => ({ name: `new-${who.replace(/[^a-z]/g, '')}`, role: 'checker' }),
+      allow: { operator: 201 },
+    },
+    { method: 'GET', route: '/api/users/:name', url: () => '/api/users/res', allow: { operator: 200 } },
+    ...(['disable', 'enable', 'reset-mfa'] as const).map((step): Case => ({
+      method: 'POST',
+      route: `/api/users/:name/${step}`,
+      prepare: async (t, n) => {
+        const name = `target-${step}-${n}`;
+        await t.access.users.add(t.operator, { name, role: 'checker', password: PASSWORD });
+        return { user: name };
+      },
+      url: (f) => `/api/users/${f.user}/${step}`,
+      allow: { operator: 200 },
+    })),
+    { method: 'GET', route: '/api/settings/mfa', url: () => '/api/settings/mfa', allow: { operator: 200 } },
+    {
+      method: 'PUT',
+      route: '/api/settings/mfa/:role',
+      url: () => '/api/settings/mfa/checker',
+      body: () => ({ required: false }),
+      allow: { operator: 200 },
+    },
+    {
+      method: 'GET',
+      route: '/api/service-accounts',
+      url: () => '/api/service-accounts',
+      allow: { operator: 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/service-accounts',
+      url: () => '/api/service-accounts',
+      body: (_fx, who) => ({ name: `sa-${who.replace(/[^a-z]/g, '')}`, role: 'producer' }),
+      allow: { operator: 201 },
+    },
+    {
+      method: 'GET',
+      route: '/api/service-accounts/:name',
+      url: () => '/api/service-accounts/svc-producer',
+      allow: { operator: 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/service-accounts/:name/disable',
+      prepare: async (t, n) => {
+        await t.access.serviceAccounts.create(t.operator, { name: `sa-off-${n}`, role: 'producer' });
+        return { account: `sa-off-${n}` };
+      },
+      url: (f) => `/api/service-accounts/${f.account}/disable`,
+      allow: { operator: 200 },
+    },
+    {
+      method: 'GET',
+      route: '/api/service-accounts/:name/tokens',
+      url: () => '/api/service-accounts/svc-producer/tokens',
+      allow: { operator: 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/service-accounts/:name/tokens',
+      url: () => '/api/service-accounts/svc-auditor/tokens',
+      body: () => ({ label: 'another' }),
+      allow: { operator: 201 },
+    },
+    {
+      method: 'DELETE',
+      route: '/api/service-accounts/:name/tokens/:tokenId',
+      prepare: async (t) => {
+        const issued = await t.access.serviceAccounts.issueToken(t.operator, 'svc-auditor', {
+          label: 'to revoke',
+        });
+        return { tokenId: issued.id };
+      },
+      url: (f) => `/api/service-accounts/svc-auditor/tokens/${f.tokenId}`,
+      allow: { operator: 204 },
+    },
+    {
+      method: 'GET',
+      route: '/api/applications',
+      url: () => '/api/applications',
+      allow: each(['operator', 'reviewer', 'researcher+permit', 'researcher-permit', 'auditor'], 200),
+    },
+    {
+      method: 'POST',
+      route: '/api/applications',
+      url: () => '/api/applications',
+      body: () => REQUEST,
+      allow: each(['researcher+permit', 'researcher-permit'], 201),
+    },
+    {
+      method: 'GET',
+      route: '/api/applications/:id',
+      url: () => `/api/applications/${standing.appId}`,
+      allow: each(['operator', 'reviewer', 'researcher+permit', 'auditor'], 200),
+    },
+    {
+      method: 'PATCH',
+      route: '/api/applications/:id',
+      prepare: async (t) => ({ appId: (await draft(t)).id }),
+      url: (f) => `/api/applications/${f.appId}`,
+      body: () => ({ project: 'renamed' }),
+      allow: { 'researcher+permit': 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/applications/:id/submit',
+      prepare: async (t) => ({ appId: (await draft(t)).id }),
+      url: (f) => `/api/applications/${f.appId}/submit`,
+      allow: { 'researcher+permit': 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/applications/:id/review',
+      prepare: async (t) => ({ appId: (await submitted(t)).id }),
+      url: (f) => `/api/applications/${f.appId}/review`,
+      allow: { reviewer: 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/applications/:id/decision',
+      prepare: async (t) => ({ appId: (await underReview(t)).id }),
+      url: (f) => `/api/applications/${f.appId}/decision`,
+      body: () => ({ decision: 'approve', comment: 'fine' }),
+      allow: { reviewer: 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/applications/:id/extend',
+      prepare: async (t) => ({ appId: (await submitted(t)).id }),
+      url: (f) => `/api/applications/${f.appId}/extend`,
+      body: () => ({ reason: 'an expert opinion is needed' }),
+      allow: { reviewer: 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/applications/:id/comments',
+      url: () => `/api/applications/${standing.appId}/comments`,
+      body: () => ({ text: 'a remark' }),
+      allow: each(['reviewer', 'researcher+permit'], 200),
+    },
+    {
+      method: 'GET',
+      route: '/api/permits',
+      url: () => '/api/permits',
+      allow: each(
+        ['operator', 'reviewer', 'researcher+permit', 'researcher-permit', 'auditor', 'service:auditor'],
+        200,
+      ),
+    },
+    {
+      method: 'GET',
+      route: '/api/permits/:id',
+      url: () => `/api/permits/${standing.permitId}`,
+      allow: each(['operator', 'reviewer', 'researcher+permit', 'auditor', 'service:auditor'], 200),
+    },
+    {
+      method: 'POST',
+      route: '/api/permits/:id/suspend',
+      prepare: async (t) => approvedPermit(t),
+      url: (f) => `/api/permits/${f.permitId}/suspend`,
+      body: () => ({ reason: 'incident' }),
+      allow: each(['operator', 'reviewer'], 200),
+    },
+    {
+      method: 'POST',
+      route: '/api/permits/:id/reinstate',
+      prepare: async (t) => {
+        const p = await approvedPermit(t);
+        await t.access.permits.suspend(t.operator, p.permitId, 'incident');
+        return p;
+      },
+      url: (f) => `/api/permits/${f.permitId}/reinstate`,
+      body: () => ({ reason: 'cleared' }),
+      allow: { reviewer: 200 },
+    },
+    {
+      method: 'POST',
+      route: '/api/permits/:id/revoke',
+      prepare: async (t) => approvedPermit(t),
+      url: (f) => `/api/permits/${f.permitId}/revoke`,
+      body: () => ({ reason: 'breach' }),
+      allow: each(['operator', 'reviewer'], 200),
+    },
+    {
+      method: 'GET',
+      route: '/api/audit',
+      url: () => '/api/audit',
+      allow: each(['auditor', 'service:auditor'], 200),
+    },
+    {
+      method: 'GET',
+      route: '/api/audit/verify',
+      url: () => '/api/audit/verify',
+      allow: each(['operator', 'auditor', 'service:auditor'], 200),
+    },
+  ];
+
+  /** Routes without authentication; tested for what they do in app.test.ts and oidc.test.ts. */
+  const PUBLIC = [
+    'GET /health',
+    'GET /api/errors',
+    'GET /api/purposes',
+    'POST /api/auth/login',
+    'POST /api/auth/refresh',
+    'POST /api/auth/logout',
+    'GET /api/auth/oidc',
+    'GET /api/auth/oidc/:provider/start',
+    'GET /api/auth/oidc/:provider/callback',
+  ];
+
+  it('covers every route of the API', () => {
+    const documented = Object.entries(
+      (fx.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths,
+    ).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    const covered = [...CASES.map((c) => `${c.method} ${c.route}`), ...PUBLIC];
+    expect(new Set(covered).size).toBe(covered.length);
+    expect([...documented].sort()).toEqual([...covered].sort());
+  });
+
+  it('answers anonymous callers 401 on every protected route', async () => {
+    for (const c of CASES) {
+      const f = c.prepare === undefined ? {} : await c.prepare(fx.t, 0);
+      const response = await fx.app.inject({
+        method: c.method,
+        url: c.url(f, 'operator'),
+        ...(c.body === undefined ? {} : { payload: c.body(f, 'operator') as object }),
+      });
+      expect({
+        route: `${c.method} ${c.route}`,
+        status: response.statusCode,
+        code: response.json<{ code: string }>().code,
+      }).toEqual({
+        route: `${c.method} ${c.route}`,
+        status: 401,
+        code: 'AUTH_REQUIRED',
+      });
+    }
+  });
+
+  it('allows exactly the listed principals on every route, denies the others and audits each denial', async () => {
+    const deniedBefore = await countDenied();
+    let denials = 0;
+    let n = 1;
+    for (const c of CASES) {
+      for (const who of PRINCIPALS) {
+        const f = c.prepare === undefined ? {} : await c.prepare(fx.t, n++);
+        const response = await fx.app.inject({
+          method: c.method,
+          url: c.url(f, who),
+          headers: bearer(tokens.get(who)!),
+          ...(c.body === undefined ? {} : { payload: c.body(f, who) as object }),
+        });
+        if (c.route === '/api/me/mfa/enrol' && response.statusCode === 200) {
+          enrolments.set(who, response.json<{ secret: string }>().secret);
+        }
+        const expected = c.allow[who] ?? 403;
+        const body = response.statusCode === 204 ? {} : response.json<{ code?: string; detail?: string }>();
+        expect({
+          route: `${c.method} ${c.route}`,
+          who,
+          status: response.statusCode,
+          detail: body.detail,
+        }).toEqual({
+          route: `${c.method} ${c.route}`,
+          who,
+          status: expected,
+          detail: expected < 400 ? undefined : expect.any(String),
+        });
+        if (expected === 403) {
+          expect(body.code).toBe('ACCESS_DENIED');
+          denials++;
+        }
+      }
+    }
+    expect(denials).toBeGreaterThan(150);
+    expect((await countDenied()) - deniedBefore).toBe(denials);
+  });
+
+  it('lets only a researcher named in an active permit covering the columns read data', async () => {
+    const check = async (who: Who, dataset: Record<string, unknown>) =>
+      (
+        await fx.app.inject({
+          method: 'POST',
+          url: '/api/access/check',
+          headers: bearer(tokens.get(who)!),
+          payload: { action: 'dataset.read-data', dataset },
+        })
+      ).json<{ allowed: boolean; reason: string; permit?: { id: string } }>();
+    const covered = { name: 'cohort', table: 'stays', columns: ['diagnosis'] };
+    for (const who of PRINCIPALS) {
+      const decision = await check(who, covered);
+      expect({ who, allowed: decision.allowed }).toEqual({ who, allowed: who === 'researcher+permit' });
+    }
+    expect((await check('researcher+permit', covered)).permit?.id).toBe(standing.permitId);
+    expect((await check('researcher+permit', { name: 'cohort', table: 'patients' })).allowed).toBe(false);
+    expect(
+      (await check('researcher+permit', { name: 'cohort', table: 'stays', columns: ['admitted'] })).allowed,
+    ).toBe(false);
+    expect((await check('researcher-permit', covered)).reason).toContain('no active permit names out');
+    // A permit only covers what it names, and stops at once when revoked.
+    await fx.t.access.permits.revoke(fx.t.operator, standing.permitId, 'end of matrix');
+    const others = await fx.t.access.permits.list(fx.t.operator, { status: 'active', limit: 200 });
+    for (const p of others.items) {
+      await fx.t.access.permits.revoke(fx.t.operator, p.id, 'end of matrix');
+    }
+    expect((await check('researcher+permit', covered)).allowed).toBe(false);
+  });
+
+  async function countDenied(): Promise<number> {
+    const rows = await hub.db.selectFrom('audit_log').select('id').where('outcome', '=', 'denied').execute();
+    return rows.length;
+  }
+});
