@@ -36,7 +36,14 @@ export type {
 } from './decommission.js';
 export type { MigrationStatus, PhaseStatus, ReportFormat } from './report.js';
 export type { SyncFound } from './sync.js';
-export { OBJECT_STATES, type ObjectState, type MigrationState } from './journal.js';
+export {
+  OBJECT_STATES,
+  type ObjectState,
+  type MigrationState,
+  type Journal,
+  type MigrationRow,
+  type ObjectRow,
+} from './journal.js';
 export { loadClassMap, createClassMap, type ClassMap, type ClassAssignment } from './class-map.js';
 export { readInventory, type InventoryFormat } from './inventory.js';
 export type { SourceEntry } from './source-entry.js';
