@@ -422,3 +422,53 @@ describe.each(dialects)('$name: migration engine, faults', (dialect) => {
     expect(row.plain_sha256).toBe(sha256(v2));
   });
 });
+
+describe.each(dialects)('$name: migration engine, limits and phases', (dialect) => {
+  let hub: TestDb;
+  let deps: TestDeps;
+
+  beforeAll(async () => {
+    hub = await dialect.open();
+    const dir = await mkdtemp(join(tmpdir(), 'hdh-migl-'));
+    deps = await createTestDeps({
+      db: hub,
+      keyring: await createTestKeyring(dir),
+      stores: { src: { type: 'fs', root: join(dir, 'src') }, dst: { type: 'fs', root: join(dir, 'dst') } },
+    });
+    const src = await FsStore.open({ name: 'src', root: join(dir, 'src'), createRoot: true });
+    for (let i = 0; i < 20; i++) {
+      await src.put(`open/o${i}`, randomBytes(100_000));
+      await src.put(`health/h${i}`, randomBytes(100_000));
+    }
+  });
+  afterAll(async () => {
+    await deps.close();
+    await hub.close();
+  });
+
+  it('copies one phase at a time, stops at --max-transfer and --max-duration, and resumes', async () => {
+    const engine = createMigrationEngine(deps);
+    await engine.plan({
+      name: 'l',
+      from: { store: 'src', prefix: '' },
+      to: { store: 'dst', prefix: 'copy/' },
+      classMap: createClassMap({ 'open/': 'public', 'health/': 'pseudonymised-health' }, TEST_CLASSES),
+    });
+    const publicOnly = await engine.run('l', { phase: TEST_CLASSES.indexOf('public') });
+    expect(publicOnly.copied).toBe(20);
+    const afterPhase = await engine.status('l');
+    expect(afterPhase.phases.map((p) => [p.class, p.states.copied.objects])).toEqual([
+      ['public', 20],
+      ['pseudonymised-health', 0],
+    ]);
+    const capped = await engine.run('l', { maxTransfer: 500_000, workers: 1, initialWorkers: 1 });
+    expect(capped.stoppedBy).toBe('max-transfer');
+    expect(capped.copied).toBeGreaterThanOrEqual(5);
+    expect(capped.copied).toBeLessThan(20);
+    const timed = await engine.run('l', { maxDuration: 1, workers: 1, initialWorkers: 1, bwlimit: 100_000 });
+    expect(timed.stoppedBy).toBe('max-duration');
+    const rest = await engine.run('l');
+    expect(capped.copied + timed.copied + rest.copied).toBe(20);
+    expect((await engine.verify('l')).clean).toBe(true);
+  });
+});
