@@ -4,4 +4,18 @@
  */
 export { openHub, withHub, type Hub, type OpenHubOptions } from './hub.js';
 export { initHub, renderInitialConfig, type InitOptions, type InitResult } from './init.js';
-export { decidePlacement, classesAllowed, storeSealing } from './placement.js';
+export { HubErrors } from './errors.js';
+export {
+  HubStores,
+  type ObjectRecord,
+  type PutRequest,
+  type ListedObject,
+  type VerifyOutcome,
+} from './stores.js';
+export { storeSealing, decidePlacement, classesAllowed } from './placement.js';
+export {
+  gatherStoreFacts,
+  buildComplianceReport,
+  signedComplianceReport,
+  type ReportOptions,
+} from './report.js';

@@ -20,6 +20,7 @@ import {
   compactVerify,
   decodeProtectedHeader,
   importJWK,
+  FlattenedSign,
 } from 'jose';
 import { serializedTransaction, type HubDb } from '../db/index.js';
 import { KmsErrors } from './errors.js';
@@ -103,13 +104,21 @@ async function readStored(
 /** Id of the master key that wraps the signing key, or undefined when the hub has none yet. */
 export async function signingKeyInfo(
   hub: HubDbHandle,
-): Promise<{ readonly kid: string; readonly masterKeyId: string; readonly createdAt: string } | undefined> {
+): Promise<
+  | {
+      readonly kid: string;
+      readonly masterKeyId: string;
+      readonly createdAt: string;
+      readonly publicJwk: Ed25519PublicJwk;
+    }
+  | undefined
+> {
   const found = await readStored(hub.db);
   if (found === undefined) {
     return undefined;
   }
-  const { kid, wrapped, createdAt } = found.stored;
-  return { kid, masterKeyId: wrapped.masterKeyId, createdAt };
+  const { kid, wrapped, createdAt, publicJwk } = found.stored;
+  return { kid, masterKeyId: wrapped.masterKeyId, createdAt, publicJwk };
 }
 
 /**
@@ -224,6 +233,17 @@ export class HubSigner {
   }
 
   /** A compact JWS over `payload` with the payload left out (`header..signature`). */
+  /**
+   * Signs `payload` as a detached flattened JWS with the given protected header (alg is forced to
+   * EdDSA), e.g. an RFC 7797 unencoded payload (`b64: false`). Returns `<protected>..<signature>`.
+   */
+  async signWithHeader(payload: Uint8Array, header: Record<string, unknown>): Promise<string> {
+    const signed = await new FlattenedSign(payload)
+      .setProtectedHeader({ ...header, alg: 'EdDSA' })
+      .sign(this.#privateKey);
+    return `${signed.protected}..${signed.signature}`;
+  }
+
   async signDetached(payload: Uint8Array): Promise<string> {
     const jws = await new CompactSign(payload)
       .setProtectedHeader({ alg: 'EdDSA', kid: this.kid, jwk: { ...this.publicJwk } })

@@ -109,6 +109,7 @@ export {
   verifySignedReport,
   type ReportSignature,
   type ReportSigningKey,
+  type ReportSigner,
   type SignedReport,
   type VerifiedReport,
 } from './report/signature.js';

@@ -1,14 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { CoreErrors, editConfigFile, loadConfig } from '../../core/index.js';
-import { withHub } from '../../hub/index.js';
-import { classesAllowed, decidePlacement } from '../../hub/placement.js';
+import { CONFIG_FILE, CoreErrors, editConfigFile, loadConfig, writeFileAtomic } from '../../core/index.js';
+import { classesAllowed, decidePlacement, signedComplianceReport, withHub } from '../../hub/index.js';
+import { signingKeyInfo } from '../../kms/index.js';
 import {
   formatDecision,
   importGaiaXCredentials,
   loadSovereignty,
   qualificationStatuses,
+  renderReport,
+  verifySignedReport,
+  type ReportFormat,
 } from '../../sovereignty/index.js';
 import type { RegisterCommand } from './types.js';
 
@@ -92,6 +95,118 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
         }
         return Promise.resolve();
       });
+    });
+
+  sov
+    .command('report')
+    .description(
+      'the compliance report: per store, provider and evidence, what it holds, sealed share (scanned), decisions, violations; signed',
+    )
+    .option('--format <format>', 'json (the signed report), md or html', 'json')
+    .option(
+      '--out <file>',
+      'write to this file (md/html: the signed JSON goes beside it as FILE.signed.json)',
+    )
+    .action(async (flags: { format: string; out?: string }) => {
+      if (flags.format !== 'json' && flags.format !== 'md' && flags.format !== 'html') {
+        throw CoreErrors.INPUT_INVALID(`--format "${flags.format}" must be json, md or html`);
+      }
+      const format: ReportFormat = flags.format;
+      const interactive = process.stderr.isTTY;
+      const signed = await withHub({ home: ctx.home(), env: ctx.env }, async (hub) => {
+        const result = await signedComplianceReport(hub, {
+          ...(interactive
+            ? { onProgress: (store, n) => void ctx.out.stderr.write(`\rscanning ${store}: ${n} objects`) }
+            : {}),
+        });
+        if (interactive) {
+          ctx.out.stderr.write('\n');
+        }
+        await hub.audit.record({
+          actor: ctx.actor,
+          action: 'sovereignty.report',
+          target: 'hub',
+          details: {
+            digest: result.signature.digest,
+            kid: result.signature.kid,
+            violations: result.report.violations.length,
+          },
+        });
+        return result;
+      });
+      const signedText = `${JSON.stringify(signed, null, 2)}\n`;
+      const text = format === 'json' ? signedText : renderReport(signed.report, format);
+      if (flags.out === undefined) {
+        ctx.out.stdout.write(text);
+      } else {
+        await writeFileAtomic(flags.out, text);
+        if (format !== 'json') {
+          await writeFileAtomic(`${flags.out}.signed.json`, signedText);
+        }
+        ctx.out.line(
+          `report written to ${flags.out}${format !== 'json' ? ` (signed: ${flags.out}.signed.json)` : ''}; digest ${signed.signature.digest}; ${signed.report.violations.length} violation(s)`,
+        );
+      }
+      if (signed.report.violations.length > 0) {
+        setExitCode(1);
+      }
+    });
+
+  sov
+    .command('verify-report')
+    .description(
+      "check a signed report's signature: against the hub's own key when run on the hub, --key, or the key it carries",
+    )
+    .argument('<file>', 'the signed report (JSON)')
+    .option('--key <jwk-file>', "the hub's public signing key (from `hdh sovereignty public-key`)")
+    .option('--json', 'machine-readable answer')
+    .action(async (file: string, flags: { key?: string; json?: boolean }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw CoreErrors.INPUT_NOT_FOUND(`cannot read ${file}: ${(err as Error).message}`);
+      }
+      let key: Record<string, unknown> | undefined;
+      let keyFrom =
+        "the key the report carries (integrity only: compare its thumbprint with the hub's published key)";
+      if (flags.key) {
+        key = JSON.parse(readFileSync(flags.key, 'utf8')) as Record<string, unknown>;
+        keyFrom = `the key in ${flags.key}`;
+      } else if (existsSync(join(ctx.home(), CONFIG_FILE))) {
+        const info = await withHub({ home: ctx.home(), env: ctx.env }, (hub) => signingKeyInfo(hub.db));
+        if (info) {
+          key = { ...info.publicJwk };
+          keyFrom = `this hub's signing key ${info.kid}`;
+        }
+      }
+      const verified = await verifySignedReport(text, { name: file, ...(key ? { key } : {}) });
+      if (flags.json) {
+        ctx.out.json({
+          ok: true,
+          kid: verified.kid,
+          keySource: verified.keySource,
+          digest: verified.digest,
+          keyFrom,
+        });
+        return;
+      }
+      ctx.out.line(`signature valid: ${file}`);
+      ctx.out.line(`  signed by ${verified.kid}, checked with ${keyFrom}`);
+      ctx.out.line(`  report digest ${verified.digest}, generated ${verified.report.generatedAt}`);
+    });
+
+  sov
+    .command('public-key')
+    .description(
+      "print the hub's public signing key (JWK), to give auditors so they can check reports and certificates",
+    )
+    .action(async () => {
+      const info = await withHub({ home: ctx.home(), env: ctx.env }, (hub) => signingKeyInfo(hub.db));
+      if (!info) {
+        throw CoreErrors.INPUT_NOT_FOUND('this hub has no signing key yet');
+      }
+      ctx.out.json({ ...info.publicJwk, kid: info.kid });
     });
 
   sov

@@ -52,6 +52,12 @@ export interface SignedReport {
   readonly signature: ReportSignature;
 }
 
+/** A signer that keeps its private key to itself (the hub's HubSigner, whose key stays wrapped by the master key). */
+export interface ReportSigner {
+  readonly publicJwk: JWK;
+  signWithHeader(payload: Uint8Array, header: Record<string, unknown>): Promise<string>;
+}
+
 export interface ReportSigningKey {
   /** The hub's Ed25519 private key. */
   readonly privateKey: CryptoKey | KeyObject | JWK;
@@ -66,22 +72,26 @@ export interface ReportSigningKey {
  * const signed = await signReport(report, { privateKey });
  * writeFileSync(out, JSON.stringify(signed, null, 2));
  */
-export async function signReport(report: Report, key: ReportSigningKey): Promise<SignedReport> {
-  const jwk = publicJwkOf(key);
+export async function signReport(
+  report: Report,
+  key: ReportSigningKey | ReportSigner,
+): Promise<SignedReport> {
+  const jwk = 'signWithHeader' in key ? { ...key.publicJwk } : publicJwkOf(key);
   const kid = `sha256:${await calculateJwkThumbprint(jwk, 'sha256')}`;
-  const signed = await new FlattenedSign(canonicalBytes(report))
-    .setProtectedHeader({ alg: 'EdDSA', b64: false, crit: ['b64'], kid, typ: TYP })
-    .sign(key.privateKey);
+  const header = { alg: 'EdDSA', b64: false, crit: ['b64'], kid, typ: TYP };
+  let jws: string;
+  if ('signWithHeader' in key) {
+    jws = await key.signWithHeader(canonicalBytes(report), header);
+  } else {
+    const signed = await new FlattenedSign(canonicalBytes(report))
+      .setProtectedHeader(header)
+      .sign(key.privateKey);
+    jws = `${signed.protected}..${signed.signature}`;
+  }
   return {
     format: SIGNED_REPORT_FORMAT,
     report,
-    signature: {
-      alg: 'EdDSA',
-      kid,
-      jwk,
-      digest: canonicalDigest(report),
-      jws: `${signed.protected}..${signed.signature}`,
-    },
+    signature: { alg: 'EdDSA', kid, jwk, digest: canonicalDigest(report), jws },
   };
 }
 
