@@ -3,6 +3,7 @@
  * `hdh migrate` command and one for `hdh worker`.
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreErrors } from '../core/index.js';
 import { cutover, rollback, type CutoverResult } from './cutover.js';
 import { decommission, type DecommissionOptions, type DecommissionResult } from './decommission.js';
@@ -14,6 +15,23 @@ import { runCopies, type RunOptions, type RunResult } from './run.js';
 import { findChanges, type SyncFound } from './sync.js';
 import type { MigrationDeps } from './types.js';
 import { verifyMigration, type VerifyOptions, type VerifyReport } from './verify.js';
+
+/** Two runs' results as one (the first run's owner and stop reason). */
+export function addResults(a: RunResult, b: RunResult): RunResult {
+  return {
+    ...a,
+    copied: a.copied + b.copied,
+    failed: a.failed + b.failed,
+    changed: a.changed + b.changed,
+    bytesRead: a.bytesRead + b.bytesRead,
+    bytesSent: a.bytesSent + b.bytesSent,
+    retries: a.retries + b.retries,
+    throttles: a.throttles + b.throttles,
+    units: a.units + b.units,
+    elapsedMs: a.elapsedMs + b.elapsedMs,
+    stoppedBy: b.stoppedBy === 'completed' ? a.stoppedBy : b.stoppedBy,
+  };
+}
 
 export interface SyncResult {
   readonly found: SyncFound;
@@ -28,6 +46,11 @@ export interface WorkOptions extends RunOptions {
 export interface MigrationEngine {
   readonly journal: Journal;
   plan(request: PlanRequest): Promise<PlanReport>;
+  /**
+   * Marks a planned migration running and requeues its retryable failures, without copying: what
+   * `run` does first, for callers that start workers before copying themselves.
+   */
+  start(name: string): Promise<void>;
   /** Copies what is pending; resumes whatever a killed run left. */
   run(name: string, options?: RunOptions): Promise<RunResult>;
   /** Copies what is leasable in running migrations (`hdh worker`). */
@@ -100,6 +123,14 @@ export function createMigrationEngine(deps: MigrationDeps): MigrationEngine {
     journal,
     plan: (request) => plan(deps, journal, request),
 
+    async start(name) {
+      const m = await copyable(name, 'copying');
+      if (m.state === 'planned') {
+        await journal.update(name, { state: 'running' });
+      }
+      await journal.requeueRetryable(name);
+    },
+
     async run(name, options = {}) {
       const m = await copyable(name, 'copying');
       const result = await copy(m, 'run', options);
@@ -119,17 +150,38 @@ export function createMigrationEngine(deps: MigrationDeps): MigrationEngine {
     },
 
     async work(options = {}) {
-      const all = await journal.list();
-      const chosen = all.filter(
-        (m) =>
-          m.state === 'running' && (options.migrations === undefined || options.migrations.includes(m.name)),
-      );
-      if (chosen.length === 0 && !options.follow) {
-        throw MigrationErrors.MIGRATION_STATE(
-          'no running migration to work on: start one with `hdh migrate run NAME` (or give --follow to wait)',
+      const running = async (): Promise<MigrationRow[]> =>
+        (await journal.list()).filter(
+          (m) =>
+            m.state === 'running' &&
+            (options.migrations === undefined || options.migrations.includes(m.name)),
+        );
+      if (options.follow !== true) {
+        const chosen = await running();
+        if (chosen.length === 0) {
+          throw MigrationErrors.MIGRATION_STATE(
+            'no running migration to work on: start one with `hdh migrate run NAME` (or give --follow to wait)',
+          );
+        }
+        return runCopies(deps, journal, chosen, options);
+      }
+      // Following: whatever migrations are running now, then those started later, until stopped.
+      let total: RunResult | undefined;
+      const pollMs = options.pollMs ?? 1000;
+      while (options.signal?.aborted !== true) {
+        const chosen = await running();
+        if (chosen.length > 0) {
+          const r = await runCopies(deps, journal, chosen, { ...options, follow: false });
+          total = total === undefined ? r : addResults(total, r);
+          if (r.stoppedBy !== 'completed') {
+            break;
+          }
+        }
+        await sleep(pollMs, undefined, options.signal ? { signal: options.signal } : {}).catch(
+          () => undefined,
         );
       }
-      return runCopies(deps, journal, chosen, options);
+      return total ?? runCopies(deps, journal, [], { ...options, follow: false });
     },
 
     async sync(name, options = {}) {

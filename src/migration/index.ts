@@ -4,7 +4,13 @@
  * back, decommission with a signed certificate; scale out with workers leasing from the journal.
  * @module
  */
-export { createMigrationEngine, type MigrationEngine, type SyncResult, type WorkOptions } from './engine.js';
+export {
+  createMigrationEngine,
+  addResults,
+  type MigrationEngine,
+  type SyncResult,
+  type WorkOptions,
+} from './engine.js';
 export { MigrationErrors } from './errors.js';
 export type {
   MigrationDeps,

@@ -68,7 +68,7 @@ describe('hdh migrate and hdh worker from the command line', () => {
     expect(noClass.code).toBe(1);
     expect(noClass.stderr).toMatch(/^error MIGRATION_CLASS_UNKNOWN: /m);
 
-    const run = await h(['migrate', 'run', 'm', '--json']);
+    const run = await h(['migrate', 'run', 'm', '--processes', '2', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json()).toMatchObject({ copied: 12, failed: 0 });
     expect(run.stderr).toContain('"progress"');

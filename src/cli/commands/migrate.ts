@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import {
@@ -20,6 +22,7 @@ import {
   loadClassMap,
   MigrationErrors,
   preferSmallHeap,
+  addResults,
   type MigrationEngine,
   type PlanReport,
   type RunOptions,
@@ -220,6 +223,31 @@ function progressReporter(
   };
 }
 
+/** Starts `hdh worker --migration NAME --json` beside this process and resolves with its result. */
+async function spawnWorker(ctx: CliContext, name: string, flags: RunFlags): Promise<RunResult> {
+  const bin = fileURLToPath(new URL('../../../bin/hdh.js', import.meta.url));
+  const args = [bin, '--home', ctx.home(), 'worker', '--migration', name, '--json'];
+  if (flags.workers !== undefined) {
+    args.push('--workers', flags.workers);
+  }
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...ctx.env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  try {
+    return JSON.parse(out) as RunResult;
+  } catch {
+    throw CoreErrors.INTERNAL_ERROR(
+      `a worker process of migration ${name} ended with code ${String(code)} and no result`,
+    );
+  }
+}
+
 /** Ctrl-C stops a run cleanly: objects in flight are left to resume. */
 function interruptible(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -312,30 +340,44 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
 
   addRunFlags(
     migrate.command('run <name>').description('copy what is pending; resumes whatever an earlier run left'),
-  ).action(async (name: string, flags: RunFlags) => {
-    const stop = interruptible();
-    const progress = progressReporter(ctx, flags.json === true);
-    try {
-      const result = await withHub(hubOptions(), async (hub) =>
-        (await migrationEngine(hub, ctx)).run(name, {
-          ...runOptions(flags, stop.signal),
-          onProgress: progress.onProgress,
-        }),
-      );
-      progress.stop();
-      if (flags.json) {
-        ctx.out.json(result);
-      } else {
-        printRun(ctx, result, `run ${name}`);
+  )
+    .option('--processes <n>', 'processes copying on this machine, this one included: one per core', '1')
+    .action(async (name: string, flags: RunFlags & { processes: string }) => {
+      const processes = Number(flags.processes);
+      if (!Number.isInteger(processes) || processes < 1) {
+        throw CoreErrors.INPUT_INVALID(`--processes ${flags.processes} is not a positive whole number`);
       }
-      if (result.failed > 0) {
-        setExitCode(1);
+      const stop = interruptible();
+      const progress = progressReporter(ctx, flags.json === true);
+      try {
+        const result = await withHub(hubOptions(), async (hub) => {
+          const engine = await migrationEngine(hub, ctx);
+          await engine.start(name);
+          // The other processes are `hdh worker`s leasing from the same journal; like this one,
+          // they stop when no unit is left.
+          const helpers = Array.from({ length: processes - 1 }, () => spawnWorker(ctx, name, flags));
+          const own = await engine.run(name, {
+            ...runOptions(flags, stop.signal),
+            onProgress: progress.onProgress,
+          });
+          const others = await Promise.all(helpers);
+          // Elapsed time is this process's: the others ran beside it.
+          return others.reduce((sum, r) => ({ ...addResults(sum, r), elapsedMs: sum.elapsedMs }), own);
+        });
+        progress.stop();
+        if (flags.json) {
+          ctx.out.json(result);
+        } else {
+          printRun(ctx, result, `run ${name}`);
+        }
+        if (result.failed > 0) {
+          setExitCode(1);
+        }
+      } finally {
+        progress.stop();
+        stop.dispose();
       }
-    } finally {
-      progress.stop();
-      stop.dispose();
-    }
-  });
+    });
 
   addRunFlags(
     migrate
