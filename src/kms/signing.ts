@@ -102,9 +102,7 @@ async function readStored(
 }
 
 /** Id of the master key that wraps the signing key, or undefined when the hub has none yet. */
-export async function signingKeyInfo(
-  hub: HubDbHandle,
-): Promise<
+export async function signingKeyInfo(hub: HubDbHandle): Promise<
   | {
       readonly kid: string;
       readonly masterKeyId: string;

@@ -250,8 +250,17 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
           ...(keys ? { keys } : {}),
           ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
         });
+        // A provider the registry knows gets the facts as an override; a new one needs a whole entry.
+        const current = loadConfig(home, ctx.env);
+        const known = loadSovereignty(current.config.sovereignty, { file: current.file }).registry.has(
+          flags.provider,
+        );
+        const { id: _id, ...entry } = result.entry;
         await editConfigFile(home, (doc) => {
-          doc.setIn(['sovereignty', 'providers', flags.provider], doc.createNode(result.override));
+          doc.setIn(
+            ['sovereignty', 'providers', flags.provider],
+            doc.createNode(known ? result.override : entry),
+          );
         });
         // The edited file must still load as a whole (registry and policy), or the hub would not start.
         const { config, file: configFile } = loadConfig(home, ctx.env);
