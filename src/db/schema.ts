@@ -114,6 +114,116 @@ export interface ObjectsTable {
   created_at: string;
 }
 
+/** One migration between two stores (see docs/migration.md). */
+export interface MigrationsTable {
+  name: string;
+  source_store: string;
+  source_prefix: string;
+  dest_store: string;
+  dest_prefix: string;
+  state: string;
+  options: string;
+  plan: string | null;
+  generation: number;
+  next_seq: number;
+  next_unit: number;
+  created_at: string;
+  planned_at: string | null;
+  last_copy_at: string | null;
+  last_sync_at: string | null;
+  last_sync_found: number | null;
+  last_verify_at: string | null;
+  last_verify_clean: number | null;
+  last_verify: string | null;
+  cutover_at: string | null;
+  cutover: string | null;
+  rollback_at: string | null;
+  decommissioned_at: string | null;
+  certificate: string | null;
+}
+
+/** One source object of a migration and where its copy stands. */
+export interface MigrationObjectsTable {
+  migration: string;
+  seq: number;
+  source_key: string;
+  dest_key: string;
+  size: number;
+  etag: string | null;
+  md5: string | null;
+  last_modified: string;
+  archived: number;
+  dataset: string;
+  class: string;
+  object_id: string;
+  phase: number;
+  unit: number;
+  state: string;
+  generation: number;
+  attempts: number;
+  retries: number;
+  error_code: string | null;
+  error_message: string | null;
+  retryable: number;
+  source_sealed: number | null;
+  key_id: string | null;
+  plain_size: number | null;
+  plain_sha256: string | null;
+  sealed_size: number | null;
+  sealed_sha256: string | null;
+  dest_etag: string | null;
+  upload_id: string | null;
+  part_size: number | null;
+  seal_header: string | null;
+  copied_at: string | null;
+  verified_at: string | null;
+  source_deleted_at: string | null;
+  hub_record: string | null;
+}
+
+/** A unit of work that one worker leases at a time. */
+export interface MigrationUnitsTable {
+  migration: string;
+  unit: number;
+  phase: number;
+  state: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  /** When this unit was first leased since it last became pending: objects written after it may be adopted after a crash. */
+  first_leased_at: string | null;
+  attempts: number;
+  objects: number;
+  bytes: number;
+}
+
+/** A completed part of a multipart upload in flight. */
+export interface MigrationPartsTable {
+  migration: string;
+  seq: number;
+  upload_id: string;
+  part_number: number;
+  etag: string;
+  size: number;
+  sha256: string;
+}
+
+export interface MigrationEventsTable {
+  id: string;
+  migration: string;
+  at: string;
+  kind: string;
+  details: string;
+}
+
+export interface MigrationFindingsTable {
+  migration: string;
+  pass: string;
+  kind: string;
+  key: string;
+  seq: number | null;
+  detail: string;
+}
+
 export interface UsersTable {
   id: string;
   name: string;
@@ -282,6 +392,12 @@ export interface Database {
   dataset_inputs: DatasetInputsTable;
   quarantine: QuarantineTable;
   objects: ObjectsTable;
+  migrations: MigrationsTable;
+  migration_objects: MigrationObjectsTable;
+  migration_units: MigrationUnitsTable;
+  migration_parts: MigrationPartsTable;
+  migration_events: MigrationEventsTable;
+  migration_findings: MigrationFindingsTable;
   users: UsersTable;
   user_passwords: UserPasswordsTable;
   user_mfa: UserMfaTable;

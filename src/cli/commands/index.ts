@@ -6,9 +6,11 @@ import type { RegisterCommand } from './types.js';
 import { registerAudit } from './audit.js';
 import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
+import { registerMigrate } from './migrate.js';
 import { registerSovereignty } from './sovereignty.js';
 import { registerStore } from './store.js';
 import { registerSynth } from './synth.js';
+import { registerWorker } from './worker.js';
 
 export type { RegisterCommand } from './types.js';
 
@@ -18,5 +20,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerKeys,
   registerSovereignty,
   registerSynth,
+  registerMigrate,
+  registerWorker,
   registerAudit,
 ];
