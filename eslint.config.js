@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.hdh/**', 'coverage/**', 'test/servers/azurite/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.hdh/**',
+      '.tmp/**',
+      'coverage/**',
+      'bench/.out/**',
+      'test/servers/azurite/**',
+      'test/servers/.run/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
