@@ -31,6 +31,7 @@ import {
 import { formatBytes } from '../src/core/index.js';
 import { openDb } from '../src/db/index.js';
 import { createMigrationEngine } from '../src/migration/engine.js';
+import { PART_SENDING } from '../src/migration/journal.js';
 import { createTestDeps, createTestKeyring, type TestStoreSpec } from '../src/migration/testing/deps.js';
 import { AzureBlobStore, S3Store } from '../src/storage/index.js';
 import {
@@ -294,6 +295,7 @@ async function killResume(size: number): Promise<void> {
       .selectFrom('migration_parts')
       .select('size')
       .where('migration', '=', 'kill')
+      .where('etag', '<>', PART_SENDING)
       .execute();
     if (parts.reduce((n, p) => n + p.size, 0) >= sealed / 2) {
       break;
@@ -309,6 +311,7 @@ async function killResume(size: number): Promise<void> {
     .selectFrom('migration_parts')
     .select('size')
     .where('migration', '=', 'kill')
+    .where('etag', '<>', PART_SENDING)
     .execute();
   const durable = done.reduce((n, p) => n + p.size, 0);
   const resumed = await engine.run('kill', options);

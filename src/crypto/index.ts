@@ -29,5 +29,6 @@ export { readSealedHeader } from './read-header.js';
 export { sealedSizeFor, plainSizeFromSealed, type SealLayout } from './layout.js';
 export type { KeyResolver } from './keys.js';
 export { createSealStream, type SealParams, type SealResult, type SealStream } from './seal-stream.js';
+export { createResealStream, type ResealParams } from './reseal.js';
 export { createOpenStream, type OpenParams, type OpenResult, type OpenStream } from './open-stream.js';
 export { openRange, type OpenRangeParams, type SealedRange, type SealedReader } from './open-range.js';

@@ -9,7 +9,7 @@ import { Transform, addAbortSignal, type TransformCallback } from 'node:stream';
 import { CoreErrors, toHdhError } from '../core/index.js';
 import { CIPHER_SLICE_BYTES, DEFAULT_CHUNK_SIZE } from './constants.js';
 import { checkChunkSize, type SealIdentity } from './header.js';
-import { createSealKeys } from './keys.js';
+import { createSealKeys, type SealKeys } from './keys.js';
 import { RecordCrypto, encodeTrailer } from './records.js';
 import { settleable, type Settleable } from './settle.js';
 
@@ -52,10 +52,19 @@ export interface SealStream {
  * const { plainSha256, sealedSize } = await result;
  */
 export function createSealStream(params: SealParams): SealStream {
+  return sealStreamUnder(params, undefined);
+}
+
+/**
+ * A seal stream under `keys` made before (reseal.ts: an earlier header and its data key), or under
+ * fresh keys when `keys` is undefined.
+ * @internal
+ */
+export function sealStreamUnder(params: SealParams, keys: SealKeys | undefined): SealStream {
   const chunkSize = params.chunkSize ?? DEFAULT_CHUNK_SIZE;
   checkChunkSize(chunkSize);
   const outcome = settleable<SealResult>();
-  const stream = new SealTransform(params, chunkSize, outcome);
+  const stream = new SealTransform(params, chunkSize, outcome, keys);
   if (params.signal !== undefined) {
     addAbortSignal(params.signal, stream);
   }
@@ -75,14 +84,19 @@ class SealTransform extends Transform {
   #plainSize = 0;
   #sealedSize = 0;
 
-  constructor(params: SealParams, chunkSize: number, outcome: Settleable<SealResult>) {
+  constructor(
+    params: SealParams,
+    chunkSize: number,
+    outcome: Settleable<SealResult>,
+    given: SealKeys | undefined,
+  ) {
     // Room for a few MiB on each side lets sealing go on while the sink writes (they overlap).
     super({ readableHighWaterMark: 4 * 1024 * 1024, writableHighWaterMark: 1024 * 1024 });
     this.#params = params;
     this.#chunkSize = chunkSize;
     this.#outcome = outcome;
     this.#sealedHash = params.hashSealed === false ? undefined : createHash('sha256');
-    const keys = createSealKeys(params, params.datasetKey, chunkSize);
+    const keys = given ?? createSealKeys(params, params.datasetKey, chunkSize);
     this.#records = new RecordCrypto(keys.dataKey, keys.headerHash);
     this.#emit(keys.header);
   }

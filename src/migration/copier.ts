@@ -17,7 +17,7 @@ import { CoreErrors, isHdhError, toHdhError } from '../core/index.js';
 import type { CompletedPart, MultipartStore, ObjectInfo, ObjectStore } from '../storage/index.js';
 import { cutParts, peekBody, readableOf } from './body.js';
 import { MigrationErrors } from './errors.js';
-import type { Journal, ObjectOutcome, ObjectRow } from './journal.js';
+import { PART_SENDING, type Journal, type ObjectOutcome, type ObjectRow } from './journal.js';
 import { partSizeFor } from './part-size.js';
 import { backoffMs, isThrottle, withRetry, type RetryPolicy } from './retry.js';
 import { normaliseEtag, md5Hex } from './source-entry.js';
@@ -254,8 +254,18 @@ async function runChain(
       signal: ctx.signal,
       ...(resumeHeader !== undefined ? { resumeHeader } : {}),
     });
+    // The consumer's own error (e.g. a part that differs from the one sent before) is the one to
+    // report, not the premature close it causes upstream, which may reach the pipeline first.
+    let consumeError: unknown;
     await pipeline(readableOf(plain), session.stream, async (sealed: AsyncIterable<Buffer>) => {
-      await consume(sealed, { keyId: session.keyId });
+      try {
+        await consume(sealed, { keyId: session.keyId });
+      } catch (err) {
+        consumeError = err;
+        throw err;
+      }
+    }).catch((err: unknown) => {
+      throw consumeError ?? err;
     });
     const sealed = await session.result;
     result = {
@@ -397,7 +407,23 @@ async function copyStreamed(ctx: CopierContext, row: ObjectRow): Promise<ObjectO
   return copiedOutcome(ctx, row, chain, normaliseEtag(info?.etag));
 }
 
-/** Large objects: a multipart upload whose id and parts the journal keeps, resumable after a crash. */
+/** A part the journal knows of: its digest and size, and its etag once the destination confirmed it. */
+interface KnownPart {
+  readonly etag: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/**
+ * Large objects: a multipart upload whose id and parts the journal keeps, resumable after a crash.
+ *
+ * A resumed upload seals the object again from its start under the header saved with the upload
+ * (same data key, same counter nonces: the same bytes for the same plaintext), compares each part
+ * the journal knows of with its digest, and sends only the parts the destination does not hold.
+ * Every part's digest is journaled before the part goes out, so a part whose re-sealed bytes differ
+ * from what may have been sent (the source changed) is never sent: the upload is dropped and the
+ * object sealed again under a fresh data key.
+ */
 async function copyInParts(
   ctx: CopierContext,
   row: ObjectRow,
@@ -406,23 +432,29 @@ async function copyInParts(
 ): Promise<ObjectOutcome> {
   let uploadId: string;
   let partSize: number;
-  const done = new Map<number, { etag: string; size: number; sha256: string }>();
+  /** Parts the destination holds as the journal recorded them: not sent again. */
+  const held = new Map<number, KnownPart>();
+  /** Every part the journal knows of (held, or possibly sent): a re-sealed part must match it. */
+  const known = new Map<number, KnownPart>();
   let resumeHeader: Uint8Array | undefined;
   if (resuming) {
     uploadId = row.upload_id!;
     partSize = row.part_size!;
-    const held = await heldParts(ctx, row, mp, uploadId);
-    if (held === undefined) {
+    const parts = await journalParts(ctx, row, mp, uploadId);
+    if (parts === undefined) {
       return restartUpload(ctx, row, mp, uploadId);
     }
-    for (const [n, p] of held) {
-      done.set(n, p);
+    for (const [n, p] of parts.held) {
+      held.set(n, p);
+    }
+    for (const [n, p] of parts.known) {
+      known.set(n, p);
     }
     if (row.seal_header !== null) {
       resumeHeader = Buffer.from(row.seal_header, 'base64');
     }
     // Continuing inside a sealed object needs its header (and a sealer that can re-seal under it).
-    if (done.size > 0 && resumeHeader === undefined && !(await sourceIsSealed(ctx, row))) {
+    if (known.size > 0 && resumeHeader === undefined && !(await sourceIsSealed(ctx, row))) {
       return restartUpload(ctx, row, mp, uploadId);
     }
     if (resumeHeader !== undefined && !ctx.sealer.resumable) {
@@ -447,14 +479,15 @@ async function copyInParts(
       for await (const part of cutParts(sealed, partSize)) {
         number++;
         const sha256 = createHash('sha256').update(part).digest('hex');
-        const known = done.get(number);
-        if (known !== undefined) {
-          if (known.sha256 !== sha256 || known.size !== part.length) {
-            throw MigrationErrors.MIGRATION_SOURCE_CHANGED(
-              `source object ${row.source_key}: part ${number} re-read differs from the part already uploaded`,
-            );
-          }
-          completed.push({ partNumber: number, etag: known.etag, size: known.size });
+        const before = known.get(number);
+        if (before !== undefined && (before.sha256 !== sha256 || before.size !== part.length)) {
+          throw MigrationErrors.MIGRATION_SOURCE_CHANGED(
+            `source object ${row.source_key}: part ${number} re-read differs from the part sent before`,
+          );
+        }
+        const stored = held.get(number);
+        if (stored !== undefined) {
+          completed.push({ partNumber: number, etag: stored.etag, size: stored.size });
           continue;
         }
         if (!headerSaved) {
@@ -474,6 +507,14 @@ async function copyInParts(
         // The body is copied: the part buffer is refilled while this part is in flight.
         const body = Buffer.from(part);
         inflight = (async () => {
+          if (before === undefined) {
+            await ctx.journal.sendingPart(ctx.migration, row.seq, {
+              uploadId,
+              partNumber,
+              size: body.length,
+              sha256,
+            });
+          }
           const p = await call(ctx, () =>
             mp.uploadPart(row.dest_key, uploadId, partNumber, body, { signal: ctx.signal }),
           );
@@ -513,13 +554,17 @@ async function copyInParts(
   return copiedOutcome(ctx, row, chain, etag);
 }
 
-/** Parts both the journal and the service hold, as a contiguous run from part 1; `undefined` if the upload is gone. */
-async function heldParts(
+/**
+ * The journal's parts of an upload: `held`, the parts both the journal and the service hold, as a
+ * contiguous run from part 1; `known`, every part the journal recorded (possibly sent). `undefined`
+ * when the upload is gone.
+ */
+async function journalParts(
   ctx: CopierContext,
   row: ObjectRow,
   mp: MultipartStore,
   uploadId: string,
-): Promise<Map<number, { etag: string; size: number; sha256: string }> | undefined> {
+): Promise<{ held: Map<number, KnownPart>; known: Map<number, KnownPart> } | undefined> {
   let service: CompletedPart[];
   try {
     service = await call(ctx, () => mp.listParts(row.dest_key, uploadId, { signal: ctx.signal }));
@@ -531,19 +576,23 @@ async function heldParts(
   }
   const journal = await ctx.journal.parts(ctx.migration, row.seq, uploadId);
   const byNumber = new Map(service.map((p) => [p.partNumber, p]));
-  const held = new Map<number, { etag: string; size: number; sha256: string }>();
+  const held = new Map<number, KnownPart>();
+  const known = new Map<number, KnownPart>();
+  let contiguous = true;
   for (const p of journal) {
+    known.set(p.part_number, { etag: p.etag, size: p.size, sha256: p.sha256 });
     const s = byNumber.get(p.part_number);
-    if (
-      p.part_number !== held.size + 1 ||
-      s === undefined ||
-      normaliseEtag(s.etag) !== normaliseEtag(p.etag)
-    ) {
-      break;
+    // A part recorded as being sent that the service lists, at its size, arrived whole before the
+    // crash (services list only complete parts): the bytes sent are the ones the digest describes.
+    const arrived =
+      s !== undefined &&
+      (p.etag === PART_SENDING ? s.size === p.size : normaliseEtag(s.etag) === normaliseEtag(p.etag));
+    contiguous &&= p.part_number === held.size + 1 && arrived;
+    if (contiguous) {
+      held.set(p.part_number, { etag: s!.etag, size: p.size, sha256: p.sha256 });
     }
-    held.set(p.part_number, { etag: p.etag, size: p.size, sha256: p.sha256 });
   }
-  return held;
+  return { held, known };
 }
 
 async function sourceIsSealed(ctx: CopierContext, row: ObjectRow): Promise<boolean> {

@@ -6,15 +6,15 @@
 import {
   SEALED_MAGIC,
   createOpenStream,
+  createResealStream,
   createSealStream,
   isSealed,
   parseSealedHeader,
   sealedHeaderLength,
   sealedSizeFor,
-  type SealParams,
   type SealStream,
 } from '../crypto/index.js';
-import type { MigrationSealer, SealIdentity, SealedHeaderInfo } from './types.js';
+import type { MigrationSealer, SealIdentity, SealSession, SealedHeaderInfo } from './types.js';
 
 /** The dataset keys the sealer needs (src/kms `DatasetKeys` has this shape). */
 export interface DatasetKeySource {
@@ -24,21 +24,23 @@ export interface DatasetKeySource {
 
 export interface CryptoSealerOptions {
   readonly keys: DatasetKeySource;
-  /**
-   * Seals under a header emitted before (same data key, so the same bytes for the same plaintext).
-   * Without it a large object interrupted by a crash restarts from its first part.
-   */
-  readonly resumeSeal?: (params: SealParams & { readonly header: Uint8Array }) => SealStream;
+}
+
+function session(s: SealStream, keyId: string): SealSession {
+  const result = s.result.then((r) => ({ ...r, sealedSha256: r.sealedSha256 ?? '' }));
+  // A copy that fails mid-stream learns why from the stream: this result may never be awaited.
+  result.catch(() => undefined);
+  return { stream: s.stream, keyId, result };
 }
 
 /** Key ids look like `dk_` + 26 characters; the estimate only needs their length. */
 const TYPICAL_KEY_ID = 'dk_00000000000000000000000000';
 
 export function createCryptoSealer(options: CryptoSealerOptions): MigrationSealer {
-  const { keys, resumeSeal } = options;
+  const { keys } = options;
   return {
     magicBytes: SEALED_MAGIC.length,
-    resumable: resumeSeal !== undefined,
+    resumable: true,
     isSealed,
     sealedSize(plainSize: number, identity: SealIdentity, keyId?: string): number {
       return sealedSizeFor(plainSize, { ...identity, keyId: keyId ?? TYPICAL_KEY_ID });
@@ -61,22 +63,15 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
     async seal(identity, sealOptions = {}) {
       const signal = sealOptions.signal;
       const resumeHeader = sealOptions.resumeHeader;
-      if (resumeHeader !== undefined && resumeSeal !== undefined) {
-        const header = parseSealedHeader(resumeHeader);
-        const datasetKey = await keys.resolve(header.keyId, signal ? { signal } : {});
-        const params = {
-          ...identity,
-          keyId: header.keyId,
-          datasetKey,
+      if (resumeHeader !== undefined) {
+        // Same data key, same nonces: the copier sends no record whose earlier version may differ.
+        const s = await createResealStream({
           header: resumeHeader,
+          resolveKey: (keyId) => keys.resolve(keyId, signal ? { signal } : {}),
+          ...identity,
           ...(signal ? { signal } : {}),
-        };
-        const s = resumeSeal(params);
-        return {
-          stream: s.stream,
-          keyId: header.keyId,
-          result: s.result.then((r) => ({ ...r, sealedSha256: r.sealedSha256 ?? '' })),
-        };
+        });
+        return session(s, parseSealedHeader(resumeHeader).keyId);
       }
       const current = await keys.current(identity.dataset, signal ? { signal } : {});
       const s = createSealStream({
@@ -85,11 +80,7 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
         datasetKey: current.key,
         ...(signal ? { signal } : {}),
       });
-      return {
-        stream: s.stream,
-        keyId: current.keyId,
-        result: s.result.then((r) => ({ ...r, sealedSha256: r.sealedSha256 ?? '' })),
-      };
+      return session(s, current.keyId);
     },
     open(expectedObjectId, openOptions = {}) {
       const signal = openOptions.signal;

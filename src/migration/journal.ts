@@ -102,6 +102,9 @@ export type ObjectOutcome =
       readonly retries: number;
     };
 
+/** Etag of a part recorded as being sent and not yet confirmed by the destination. */
+export const PART_SENDING = '';
+
 const NEW_OBJECT_COUNTERS = { attempts: 0, retries: 0, retryable: 0 } as const;
 
 export class Journal {
@@ -421,6 +424,19 @@ export class Journal {
         .where('seq', '=', seq)
         .execute();
     });
+  }
+
+  /**
+   * Records a part about to be sent, before a byte of it goes out: its digest, with
+   * {@link PART_SENDING} as its etag until {@link addPart} confirms it. A resumed upload re-seals
+   * under the same data key and nonces, so it must know what every part it may have sent held.
+   */
+  async sendingPart(
+    migration: string,
+    seq: number,
+    part: { uploadId: string; partNumber: number; size: number; sha256: string },
+  ): Promise<void> {
+    await this.addPart(migration, seq, { ...part, etag: PART_SENDING });
   }
 
   async addPart(
