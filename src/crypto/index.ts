@@ -30,5 +30,11 @@ export { sealedSizeFor, plainSizeFromSealed, type SealLayout } from './layout.js
 export type { KeyResolver } from './keys.js';
 export { createSealStream, type SealParams, type SealResult, type SealStream } from './seal-stream.js';
 export { createResealStream, type ResealParams } from './reseal.js';
+export {
+  createBufferSealer,
+  type BufferIdentity,
+  type BufferSealer,
+  type SealedBuffer,
+} from './seal-buffer.js';
 export { createOpenStream, type OpenParams, type OpenResult, type OpenStream } from './open-stream.js';
 export { openRange, type OpenRangeParams, type SealedRange, type SealedReader } from './open-range.js';

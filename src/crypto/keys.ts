@@ -41,24 +41,51 @@ export interface SealKeys {
   readonly dataKey: Buffer;
 }
 
+/** The two keys derived from a dataset key for sealing: the key check value and the wrap key. */
+export interface DerivedKeys {
+  readonly keyCheck: Buffer;
+  readonly wrapKey: Buffer;
+}
+
+/**
+ * Derives the sealing keys of `datasetKey` once, for a caller sealing many objects under it
+ * (two HKDF runs per object otherwise). The caller wipes `wrapKey` when done.
+ */
+export function deriveSealingKeys(datasetKey: Uint8Array, keyId: string): DerivedKeys {
+  checkDatasetKey(datasetKey, keyId, false);
+  return {
+    keyCheck: derive(datasetKey, CHECK_INFO, KEY_CHECK_BYTES),
+    wrapKey: derive(datasetKey, WRAP_INFO, KEY_BYTES),
+  };
+}
+
 /** Generates the object's data key and the header carrying it wrapped under `datasetKey`. */
 export function createSealKeys(identity: SealIdentity, datasetKey: Uint8Array, chunkSize: number): SealKeys {
-  checkDatasetKey(datasetKey, identity.keyId, false);
-  const { bytes: header, wrapOffset } = layoutHeader(
-    identity,
-    chunkSize,
-    derive(datasetKey, CHECK_INFO, KEY_CHECK_BYTES),
-  );
-  const dataKey = randomBytes(KEY_BYTES);
-  const wrapKey = derive(datasetKey, WRAP_INFO, KEY_BYTES);
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', wrapKey, nonce);
+  const derived = deriveSealingKeys(datasetKey, identity.keyId);
+  try {
+    return createSealKeysDerived(identity, derived, chunkSize);
+  } finally {
+    derived.wrapKey.fill(0);
+  }
+}
+
+/** {@link createSealKeys} with the dataset key's derived keys computed before. */
+export function createSealKeysDerived(
+  identity: SealIdentity,
+  derived: DerivedKeys,
+  chunkSize: number,
+): SealKeys {
+  const { bytes: header, wrapOffset } = layoutHeader(identity, chunkSize, derived.keyCheck);
+  // One call to the CSPRNG for the data key and the wrap nonce.
+  const random = randomBytes(KEY_BYTES + NONCE_BYTES);
+  const dataKey = random.subarray(0, KEY_BYTES);
+  const nonce = random.subarray(KEY_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', derived.wrapKey, nonce);
   cipher.setAAD(header.subarray(0, wrapOffset));
   const wrapped = Buffer.concat([cipher.update(dataKey), cipher.final()]);
   header.set(nonce, wrapOffset);
   header.set(wrapped, wrapOffset + NONCE_BYTES);
   header.set(cipher.getAuthTag(), wrapOffset + NONCE_BYTES + KEY_BYTES);
-  wrapKey.fill(0);
   return { header, headerHash: createHash('sha256').update(header).digest(), dataKey };
 }
 

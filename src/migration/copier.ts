@@ -352,15 +352,9 @@ async function copySmall(ctx: CopierContext, row: ObjectRow): Promise<ObjectOutc
       sealedSha256: createHash('sha256').update(plain).digest('hex'),
     };
   } else {
-    const session = await ctx.sealer.seal(identityOf(row), { signal: ctx.signal });
-    session.stream.end(plain);
-    const sealedChunks: Buffer[] = [];
-    for await (const chunk of session.stream as AsyncIterable<Buffer>) {
-      sealedChunks.push(chunk);
-    }
-    const sealed = await session.result;
-    body = Buffer.concat(sealedChunks, sealed.sealedSize);
-    chain = { sourceSealed: false, ...sealed };
+    const { sealed, outcome } = await ctx.sealer.sealBytes(identityOf(row), plain, { signal: ctx.signal });
+    body = sealed;
+    chain = { sourceSealed: false, ...outcome };
   }
   const check = await recheckSource(ctx, row);
   if (check.changed) {

@@ -5,6 +5,7 @@
  */
 import {
   SEALED_MAGIC,
+  createBufferSealer,
   createOpenStream,
   createResealStream,
   createSealStream,
@@ -12,6 +13,7 @@ import {
   parseSealedHeader,
   sealedHeaderLength,
   sealedSizeFor,
+  type BufferSealer,
   type SealStream,
 } from '../crypto/index.js';
 import type { MigrationSealer, SealIdentity, SealSession, SealedHeaderInfo } from './types.js';
@@ -33,11 +35,33 @@ function session(s: SealStream, keyId: string): SealSession {
   return { stream: s.stream, keyId, result };
 }
 
+/** Dataset keys whose derived sealing keys are kept at once (a migration seals under a few). */
+const MAX_BUFFER_SEALERS = 64;
+
 /** Key ids look like `dk_` + 26 characters; the estimate only needs their length. */
 const TYPICAL_KEY_ID = 'dk_00000000000000000000000000';
 
 export function createCryptoSealer(options: CryptoSealerOptions): MigrationSealer {
   const { keys } = options;
+  // Buffer sealers by key id: each derives its dataset key's sealing keys once. Used only while
+  // `keys.current` still hands out the same key bytes (a shredded key fails there first).
+  const bufferSealers = new Map<string, { key: Buffer; sealer: BufferSealer }>();
+  const bufferSealer = (keyId: string, key: Uint8Array): BufferSealer => {
+    const known = bufferSealers.get(keyId);
+    if (known !== undefined && known.key.equals(key)) {
+      return known.sealer;
+    }
+    known?.sealer.dispose();
+    if (bufferSealers.size >= MAX_BUFFER_SEALERS) {
+      for (const s of bufferSealers.values()) {
+        s.sealer.dispose();
+      }
+      bufferSealers.clear();
+    }
+    const sealer = createBufferSealer(keyId, key);
+    bufferSealers.set(keyId, { key: Buffer.from(key), sealer });
+    return sealer;
+  };
   return {
     magicBytes: SEALED_MAGIC.length,
     resumable: true,
@@ -81,6 +105,12 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
         ...(signal ? { signal } : {}),
       });
       return session(s, current.keyId);
+    },
+    async sealBytes(identity, plain, sealOptions = {}) {
+      const signal = sealOptions.signal;
+      const current = await keys.current(identity.dataset, signal ? { signal } : {});
+      const { sealed, result } = bufferSealer(current.keyId, current.key).seal(identity, plain);
+      return { sealed, outcome: result };
     },
     open(expectedObjectId, openOptions = {}) {
       const signal = openOptions.signal;

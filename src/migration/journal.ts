@@ -298,6 +298,7 @@ export class Journal {
     }
     await this.db.transaction().execute(async (trx) => {
       let lastCopy: string | undefined;
+      const finished: number[] = [];
       for (const o of outcomes) {
         const q = trx
           .updateTable('migration_objects')
@@ -329,11 +330,7 @@ export class Journal {
                 verified_at: null,
               }))
               .execute();
-            await trx
-              .deleteFrom('migration_parts')
-              .where('migration', '=', migration)
-              .where('seq', '=', o.seq)
-              .execute();
+            finished.push(o.seq);
             break;
           case 'failed':
             await q
@@ -365,13 +362,17 @@ export class Journal {
                 seal_header: null,
               }))
               .execute();
-            await trx
-              .deleteFrom('migration_parts')
-              .where('migration', '=', migration)
-              .where('seq', '=', o.seq)
-              .execute();
+            finished.push(o.seq);
             break;
         }
+      }
+      // Parts of finished uploads, in one statement per batch (most objects never had any).
+      for (let i = 0; i < finished.length; i += INSERT_BATCH) {
+        await trx
+          .deleteFrom('migration_parts')
+          .where('migration', '=', migration)
+          .where('seq', 'in', finished.slice(i, i + INSERT_BATCH))
+          .execute();
       }
       if (lastCopy !== undefined) {
         await trx

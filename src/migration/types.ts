@@ -92,6 +92,15 @@ export interface MigrationSealer {
     options?: { resumeHeader?: Uint8Array; signal?: AbortSignal },
   ): Promise<SealSession>;
   /**
+   * Seals a whole plaintext held in memory under the current key of its dataset, in one call
+   * (small objects: no stream stages). The same format as {@link seal}.
+   */
+  sealBytes(
+    identity: SealIdentity,
+    plain: Uint8Array,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ readonly sealed: Buffer; readonly outcome: SealOutcome }>;
+  /**
    * Sealed size for a plaintext of `plainSize` bytes: exact with the `keyId` the object is sealed
    * under, a close estimate without it (the key id's length enters the header).
    */

@@ -22,8 +22,21 @@ export interface TempFile {
   readonly stat: BigIntStats;
 }
 
+/** Folders remembered as existing before the set is forgotten (a bound on memory, not on correctness). */
+const MAX_KNOWN_DIRS = 10_000;
+
+interface DirSync {
+  /** The fsync running now. */
+  current: Promise<void> | undefined;
+  /** The next fsync, shared by every caller that asked while `current` ran; not started yet. */
+  queued: Promise<void> | undefined;
+}
+
 export class FsFiles {
   private tmpReady: Promise<void> | undefined;
+  /** Folders this process created or found: no mkdir before each rename into them. */
+  private readonly knownDirs = new Set<string>();
+  private readonly dirSyncs = new Map<string, DirSync>();
 
   constructor(private readonly layout: FsLayout) {}
 
@@ -76,7 +89,11 @@ export class FsFiles {
         break;
       } catch (err) {
         const code = errnoOf(err);
-        if (code === 'ENOENT' && createParent && attempt < 5) {
+        const stale = code === 'ENOTDIR' && this.knownDirs.has(parent);
+        if ((code === 'ENOENT' || stale) && createParent && attempt < 5) {
+          // The folder was pruned meanwhile (a delete of its last object): made again, or the
+          // collision with an object reported as mkdir reports it.
+          this.knownDirs.delete(parent);
           continue;
         }
         if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
@@ -88,7 +105,45 @@ export class FsFiles {
         throw err;
       }
     }
-    await syncDir(parent);
+    await this.syncDirShared(parent);
+  }
+
+  /**
+   * fsyncs `dir` so that a rename done before this call is durable. Concurrent callers share
+   * fsyncs (a group commit): one that asks while an fsync runs waits for the next one, which
+   * starts after that and so covers its rename; all who ask meanwhile share that next one.
+   */
+  private syncDirShared(dir: string): Promise<void> {
+    let entry = this.dirSyncs.get(dir);
+    if (entry === undefined) {
+      entry = { current: undefined, queued: undefined };
+      this.dirSyncs.set(dir, entry);
+    }
+    if (entry.queued !== undefined) {
+      return entry.queued;
+    }
+    const e = entry;
+    const start = (): Promise<void> => {
+      e.queued = undefined;
+      const run = syncDir(dir);
+      e.current = run;
+      void run
+        .catch(() => undefined)
+        .finally(() => {
+          if (e.current === run) {
+            e.current = undefined;
+            if (e.queued === undefined) {
+              this.dirSyncs.delete(dir);
+            }
+          }
+        });
+      return run;
+    };
+    if (e.current === undefined) {
+      return start();
+    }
+    e.queued = e.current.catch(() => undefined).then(start);
+    return e.queued;
   }
 
   /** Writes `data` atomically at `target` (small files: sidecars, upload records). */
@@ -103,8 +158,15 @@ export class FsFiles {
   }
 
   private async mkdirFor(dir: string, what: string): Promise<void> {
+    if (this.knownDirs.has(dir)) {
+      return;
+    }
     try {
       await mkdir(dir, { recursive: true });
+      if (this.knownDirs.size >= MAX_KNOWN_DIRS) {
+        this.knownDirs.clear();
+      }
+      this.knownDirs.add(dir);
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'ENOTDIR' || code === 'EEXIST') {

@@ -9,7 +9,7 @@
  * @module
  */
 import type { BigIntStats } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import type { FsFiles } from './fs-files.js';
 import type { FsLayout } from './fs-layout.js';
 
@@ -79,5 +79,11 @@ export async function writeSidecar(
 }
 
 export async function removeSidecar(layout: FsLayout, key: string): Promise<void> {
-  await rm(layout.metaPath(key), { force: true });
+  // One unlink (rm's force walks the path first): most objects never had a sidecar.
+  await unlink(layout.metaPath(key)).catch((err: unknown) => {
+    const code = (err as { code?: string }).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      throw err;
+    }
+  });
 }
