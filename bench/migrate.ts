@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +72,19 @@ async function ensureFiles(dir: string, files: { name: string; size: number }[])
   for (const f of files) {
     const path = join(dir, f.name);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, randomBytes(f.size));
+    if (f.size <= 64 * MIB) {
+      await writeFile(path, randomBytes(f.size));
+      continue;
+    }
+    // randomBytes stops at 2 GiB − 1: a large file is written 64 MiB at a time.
+    const handle = await open(path, 'w');
+    try {
+      for (let at = 0; at < f.size; at += 64 * MIB) {
+        await handle.write(randomBytes(Math.min(64 * MIB, f.size - at)));
+      }
+    } finally {
+      await handle.close();
+    }
   }
   await writeFile(marker, '');
   return total;

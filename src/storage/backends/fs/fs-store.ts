@@ -5,9 +5,9 @@
  * @module
  */
 import { constants as fsConstants, type BigIntStats } from 'node:fs';
-import { copyFile, lstat, mkdir, open, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { BodySource } from '../../../core/index.js';
 import type {
   GetOptions,
@@ -32,6 +32,9 @@ import { FsLayout } from './fs-layout.js';
 import { walkFiles } from './fs-list.js';
 import { FsMultipart } from './fs-multipart.js';
 import { fileIdentity, removeSidecar, sidecarEntry, writeSidecar } from './fs-sidecar.js';
+
+/** Objects up to this size are read in one call rather than streamed. */
+const WHOLE_READ_BYTES = 1024 * 1024;
 
 /** Files whose sizes are read at once while listing (keeps the walk from waiting on each stat). */
 const LIST_STAT_BATCH = 64;
@@ -112,6 +115,14 @@ export class FsStore implements ObjectStore {
       if (end <= start) {
         await handle.close();
         return emptyStream();
+      }
+      if (end - start <= WHOLE_READ_BYTES) {
+        // Small: one read and a close, without a file stream's setup and its extra read at the end.
+        try {
+          return Readable.from([await readWhole(handle, start, end - start)], { objectMode: false });
+        } finally {
+          await handle.close();
+        }
       }
       const stream = handle.createReadStream({ start, end: end - 1, highWaterMark: 256 * 1024 });
       return guardStream(stream, {
@@ -327,6 +338,20 @@ export class FsStore implements ObjectStore {
       current = dirname(current);
     }
   }
+}
+
+/** Reads up to `length` bytes at `position`: fewer when the file was cut short meanwhile, as a stream would. */
+async function readWhole(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let at = 0;
+  while (at < length) {
+    const { bytesRead } = await handle.read(buffer, at, length - at, position + at);
+    if (bytesRead === 0) {
+      return buffer.subarray(0, at);
+    }
+    at += bytesRead;
+  }
+  return buffer;
 }
 
 /** Stats a regular file; undefined when there is none (missing, a folder, a link). */
