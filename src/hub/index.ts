@@ -19,3 +19,17 @@ export {
   signedComplianceReport,
   type ReportOptions,
 } from './report.js';
+export {
+  ingestIntoHub,
+  showQuarantined,
+  reingestQuarantined,
+  dismissQuarantined,
+  DEFAULT_PSEUDONYM_KEY,
+  type HubIngestOptions,
+  type HubIngestResult,
+  type SkippedInput,
+  type QuarantinedRecord,
+  type ReingestQuarantinedOptions,
+  type ReingestQuarantinedResult,
+} from './ingest.js';
+export type { StoredQuarantineRecord } from './ingest-quarantine.js';
