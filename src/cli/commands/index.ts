@@ -4,9 +4,12 @@
  */
 import type { RegisterCommand } from './types.js';
 import { registerAudit } from './audit.js';
+import { registerDatasets } from './datasets.js';
+import { registerIngest } from './ingest.js';
 import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
 import { registerMigrate } from './migrate.js';
+import { registerQuarantine } from './quarantine.js';
 import { registerSovereignty } from './sovereignty.js';
 import { registerStore } from './store.js';
 import { registerSynth } from './synth.js';
@@ -20,6 +23,9 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerKeys,
   registerSovereignty,
   registerSynth,
+  registerIngest,
+  registerDatasets,
+  registerQuarantine,
   registerMigrate,
   registerWorker,
   registerAudit,
