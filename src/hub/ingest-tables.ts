@@ -6,6 +6,7 @@
  * @module
  */
 import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DatasetVersion, TableInfo, TablePart } from '../catalog/index.js';
@@ -75,6 +76,7 @@ export async function sealTables(
       store: target.store,
       key,
       body: createReadStream(table.file),
+      size: (await stat(table.file)).size,
       dataset: target.dataset,
       dataClass: PSEUDONYMISED_CLASS,
       actor: target.actor,
