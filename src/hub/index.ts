@@ -19,3 +19,19 @@ export {
   signedComplianceReport,
   type ReportOptions,
 } from './report.js';
+export { catalogDirectory } from './datasets.js';
+export {
+  CatalogueView,
+  type CatalogueOptions,
+  type DatasetSummary,
+  type DatasetView,
+  type TableView,
+  type VersionView,
+} from './catalogue.js';
+export {
+  ensureDemoHub,
+  ensureDemoAccounts,
+  DEMO_ACCOUNT_PREFIX,
+  type DemoAccount,
+  type PrepareDemoOptions,
+} from './demo.js';
