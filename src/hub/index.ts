@@ -35,3 +35,17 @@ export {
   type DemoAccount,
   type PrepareDemoOptions,
 } from './demo.js';
+export {
+  ingestIntoHub,
+  showQuarantined,
+  reingestQuarantined,
+  dismissQuarantined,
+  DEFAULT_PSEUDONYM_KEY,
+  type HubIngestOptions,
+  type HubIngestResult,
+  type SkippedInput,
+  type QuarantinedRecord,
+  type ReingestQuarantinedOptions,
+  type ReingestQuarantinedResult,
+} from './ingest.js';
+export type { StoredQuarantineRecord } from './ingest-quarantine.js';
