@@ -31,7 +31,10 @@ export {
 export {
   ensureDemoHub,
   ensureDemoAccounts,
+  ensureDemoData,
   DEMO_ACCOUNT_PREFIX,
+  DEMO_DATASET,
+  DEMO_PATIENTS,
   type DemoAccount,
   type PrepareDemoOptions,
 } from './demo.js';

@@ -91,11 +91,16 @@ describe('hdh start (what npm start runs)', () => {
       headers: { authorization: `Bearer ${accessToken}` },
     });
     expect(datasets.status).toBe(200);
+    // The synthetic population went through the real pipeline into the catalogue.
+    const { items } = (await datasets.json()) as { items: { name: string; currentVersion?: number }[] };
+    expect(items).toEqual([expect.objectContaining({ name: 'demo-population', currentVersion: 1 })]);
+    expect(first.stdout()).toMatch(/^data: +demo-population v1: 200 persons, \d+ records accepted/m);
     expect(await stop(first)).toBe(0);
     expect(first.stdout()).toMatch(/SIGTERM: stopping\nstopped\n$/);
 
     const second = await start(home);
     expect(second.stdout()).not.toContain('(created now)');
+    expect(second.stdout()).toContain('the demo dataset is in the catalogue');
     expect(second.stdout()).not.toContain(researcher.password);
     expect(second.stdout()).toMatch(
       /^accounts: demo-operator, .*\(passwords were shown at the first start\)$/m,

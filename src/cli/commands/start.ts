@@ -1,4 +1,10 @@
-import { ensureDemoAccounts, ensureDemoHub, withHub, type DemoAccount } from '../../hub/index.js';
+import {
+  ensureDemoAccounts,
+  ensureDemoData,
+  ensureDemoHub,
+  withHub,
+  type DemoAccount,
+} from '../../hub/index.js';
 import type { CliContext } from '../context.js';
 import { announceKeys, parsePort, runUntilSignal, type ServeFlags } from '../serve-hub.js';
 import type { RegisterCommand } from './types.js';
@@ -28,6 +34,15 @@ export const registerStart: RegisterCommand = (program, ctx) => {
       await withHub({ home, env: ctx.env, prompt: false }, async (hub) => {
         ctx.out.line(`hub:      ${hub.home}${created ? ' (created now)' : ''}`);
         await announceKeys(ctx, hub);
+        const ingested = await ensureDemoData(hub, ctx.actor, { onStep: (text) => ctx.out.line(text) });
+        if (ingested === undefined) {
+          ctx.out.line('data:     the demo dataset is in the catalogue');
+        } else {
+          const s = ingested.summary;
+          ctx.out.line(
+            `data:     ${ingested.dataset} v${ingested.version ?? '-'}: ${ingested.persons} persons, ${s.accepted} records accepted, ${s.quarantined} quarantined`,
+          );
+        }
         printAccounts(ctx, await ensureDemoAccounts(hub, ctx.actor));
         await runUntilSignal(ctx, hub, flags, flags.logLevel ?? 'warn');
       });
