@@ -65,6 +65,8 @@ export interface CatalogueOptions {
   readonly publisher: string;
 }
 
+const DATASET_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
 export class CatalogueView {
   readonly #catalog: Catalog;
   readonly #access: Pick<Access, 'authorizer'>;
@@ -89,7 +91,12 @@ export class CatalogueView {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw CoreErrors.INPUT_INVALID(`limit ${limit} must be an integer from 1 to ${MAX_LIMIT}`);
     }
-    decodeCursor(query.cursor);
+    // The cursor names the last dataset of the previous page: anything else was not made by this list
+    // (and a NUL byte in it would be refused by PostgreSQL as a server error).
+    const after = decodeCursor(query.cursor);
+    if (after !== undefined && !DATASET_NAME.test(after)) {
+      throw CoreErrors.INPUT_INVALID(`cursor "${query.cursor}" was not returned by this list`);
+    }
     const page = await this.#catalog.list({ ...query, limit });
     return {
       items: page.items.map(summary),
