@@ -10,7 +10,7 @@
  *   npm run bench:api -- [--duration 5] [--rates 250,500,1000,2000] [--seed 200] [--db postgres://…]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +124,16 @@ async function serve(): Promise<void> {
     pid: process.pid,
   };
   process.stdout.write(`${JSON.stringify(served)}\n`);
+  // The parent stops this process with SIGTERM: leave no hub behind in the temporary folder.
+  process.once('SIGTERM', () => {
+    void (async () => {
+      await server.close();
+      await bare.close();
+      await hub.close();
+      rmSync(home, { recursive: true, force: true });
+      process.exit(0);
+    })();
+  });
 }
 
 /** Parent process: starts the servers, loads them, prints the figures, stops the child by its pid. */
