@@ -168,5 +168,17 @@ describe('hdh start (what npm start runs)', () => {
     expect((await fetch(`${served.url}/health`)).status).toBe(200);
     expect((await signIn(served.url, 'demo-operator', 'anything')).status).toBe(401);
     expect(await stop(served)).toBe(0);
+
+    // `hdh start` adds demo accounts and data only to a demo hub, never to this one.
+    const demo = spawn(process.execPath, [BIN, 'start', '--home', home, '--port', '0'], {
+      env: { PATH: process.env['PATH'], ...passphrase },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    running.add(demo);
+    let demoErr = '';
+    demo.stderr.on('data', (c: Buffer) => (demoErr += c.toString()));
+    expect(await new Promise((done) => demo.on('exit', done))).toBe(1);
+    running.delete(demo);
+    expect(demoErr).toMatch(/^error INPUT_INVALID: .* holds a hub with real keys, not a demo hub/m);
   }, 120_000);
 });
