@@ -63,7 +63,7 @@ async function serve(): Promise<void> {
   const { initHub, openHub } = await import('../src/hub/index.js');
   const { cliPrincipal } = await import('../src/access/index.js');
   const { serveHub } = await import('../src/server/index.js');
-  const { catalogueFixture } = await import('../src/server/testing/catalogue-fixture.js');
+  const { catalogueFixture } = await import('../src/catalog/testing.js');
 
   const home = mkdtempSync(join(tmpdir(), 'hdh-bench-'));
   await initHub({

@@ -35,8 +35,8 @@ export function parseLogLevel(text: string | undefined): string | undefined {
   return text;
 }
 
-/** Prints the key provider, warning at every start when it is the development keyring. */
-export async function announceKeys(ctx: CliContext, hub: Hub): Promise<void> {
+/** Prints the key provider, warning at every start when it is the development keyring; says which it is. */
+export async function announceKeys(ctx: CliContext, hub: Hub): Promise<{ development: boolean }> {
   const info = await (await hub.keys()).describe();
   ctx.out.line(`keys:     ${info.kind} (${info.location})`);
   if (info.development) {
@@ -44,6 +44,7 @@ export async function announceKeys(ctx: CliContext, hub: Hub): Promise<void> {
       'this hub uses a DEVELOPMENT keyring whose passphrase is stored beside it in the hub home: for trying hdh only, never for real data',
     );
   }
+  return { development: info.development };
 }
 
 /** Listens, prints where, and resolves once a stop signal has closed the server. */

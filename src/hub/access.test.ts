@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliPrincipal } from '../access/index.js';
 import { CONFIG_FILE } from '../core/index.js';
-import { catalogueFixture } from '../server/testing/catalogue-fixture.js';
+import { catalogueFixture } from '../catalog/testing.js';
 import { initHub, openHub, withHub } from './index.js';
 
 describe('hub.access()', () => {

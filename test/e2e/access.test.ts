@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApplicationDetail, PermitView, UserView } from '../../src/access/index.js';
 import { withHub } from '../../src/hub/index.js';
-import { catalogueFixture } from '../../src/server/testing/catalogue-fixture.js';
+import { catalogueFixture } from '../../src/catalog/testing.js';
 import { hdh } from './cli-harness.js';
 
 const PASSWORD = 'correct horse battery staple';

@@ -19,10 +19,14 @@ interface Started {
 
 const running = new Set<ChildProcess>();
 
-/** Starts `hdh start` and waits until it prints that it serves. */
-async function start(home: string): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], {
-    env: { PATH: process.env['PATH'], HDH_HOME: home },
+/** Starts `hdh start` (or another serving command) and waits until it prints that it serves. */
+async function start(
+  home: string,
+  args: readonly string[] = ['start', '--port', '0'],
+  env: Record<string, string> = {},
+): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env['PATH'], HDH_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -129,5 +133,52 @@ describe('hdh start (what npm start runs)', () => {
     expect(err).toMatch(/^error SERVER_LISTEN_FAILED: 127\.0\.0\.1:\d+ is already in use/m);
     expect(err).not.toMatch(/\n\s+at /);
     expect(await stop(first)).toBe(0);
+  }, 120_000);
+
+  it('hdh serve runs an existing hub with its own keys and no demo, and refuses a wrong passphrase before listening', async () => {
+    const home = join(mkdtempSync(join(tmpdir(), 'hdh-e2e-serve-')), 'hub');
+    const passphrase = { HDH_KEYRING_PASSPHRASE: 'correct horse battery staple' };
+    const init = spawn(process.execPath, [BIN, 'init', '--home', home], {
+      env: { PATH: process.env['PATH'], ...passphrase },
+      stdio: 'ignore',
+    });
+    expect(await new Promise((done) => init.on('exit', done))).toBe(0);
+
+    const wrong = spawn(process.execPath, [BIN, 'serve', '--home', home, '--port', '0'], {
+      env: { PATH: process.env['PATH'], HDH_KEYRING_PASSPHRASE: 'not the passphrase' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(wrong);
+    let out = '';
+    let err = '';
+    wrong.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    wrong.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    expect(await new Promise((done) => wrong.on('exit', done))).toBe(1);
+    running.delete(wrong);
+    expect(err).toMatch(/^error KMS_PASSPHRASE_WRONG: /m);
+    expect(out).not.toContain('API:');
+
+    const served = await start(
+      home,
+      ['serve', '--home', home, '--port', '0', '--log-level', 'silent'],
+      passphrase,
+    );
+    expect(served.stdout()).not.toMatch(/demo/i);
+    expect(served.stderr()).not.toContain('DEVELOPMENT');
+    expect((await fetch(`${served.url}/health`)).status).toBe(200);
+    expect((await signIn(served.url, 'demo-operator', 'anything')).status).toBe(401);
+    expect(await stop(served)).toBe(0);
+
+    // `hdh start` adds demo accounts and data only to a demo hub, never to this one.
+    const demo = spawn(process.execPath, [BIN, 'start', '--home', home, '--port', '0'], {
+      env: { PATH: process.env['PATH'], ...passphrase },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    running.add(demo);
+    let demoErr = '';
+    demo.stderr.on('data', (c: Buffer) => (demoErr += c.toString()));
+    expect(await new Promise((done) => demo.on('exit', done))).toBe(1);
+    running.delete(demo);
+    expect(demoErr).toMatch(/^error INPUT_INVALID: .* holds a hub with real keys, not a demo hub/m);
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import {
   withHub,
   type DemoAccount,
 } from '../../hub/index.js';
+import { CoreErrors } from '../../core/index.js';
 import type { CliContext } from '../context.js';
 import { announceKeys, parsePort, runUntilSignal, type ServeFlags } from '../serve-hub.js';
 import type { RegisterCommand } from './types.js';
@@ -33,7 +34,13 @@ export const registerStart: RegisterCommand = (program, ctx) => {
       });
       await withHub({ home, env: ctx.env, prompt: false }, async (hub) => {
         ctx.out.line(`hub:      ${hub.home}${created ? ' (created now)' : ''}`);
-        await announceKeys(ctx, hub);
+        const keys = await announceKeys(ctx, hub);
+        // Demo accounts and data belong in a hub made for trying hdh, never in a real one.
+        if (!keys.development) {
+          throw CoreErrors.INPUT_INVALID(
+            `${hub.home} holds a hub with real keys, not a demo hub: run it with \`hdh serve\`, or point \`hdh start\` at another --home`,
+          );
+        }
         const ingested = await ensureDemoData(hub, ctx.actor, { onStep: (text) => ctx.out.line(text) });
         if (ingested === undefined) {
           ctx.out.line('data:     the demo dataset is in the catalogue');

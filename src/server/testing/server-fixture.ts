@@ -10,7 +10,7 @@ import { createApp } from '../app.js';
 import type { HubApp, ServerOptions } from '../context.js';
 import { createLogger } from '../logging.js';
 import { CatalogueView } from '../../hub/index.js';
-import { catalogueFixture } from './catalogue-fixture.js';
+import { catalogueFixture } from '../../catalog/testing.js';
 
 export interface ServerFixture {
   readonly t: TestHub;

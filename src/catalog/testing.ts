@@ -4,8 +4,8 @@
  * @module
  */
 import type { Kysely } from 'kysely';
-import { Catalog, type NewVersion, type TableInfo } from '../../catalog/index.js';
-import type { Database } from '../../db/index.js';
+import { Catalog, type NewVersion, type TableInfo } from './index.js';
+import type { Database } from '../db/index.js';
 
 const table = (dataset: string, version: number, name: string, columns: readonly string[]): TableInfo => ({
   name,
