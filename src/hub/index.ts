@@ -19,6 +19,25 @@ export {
   signedComplianceReport,
   type ReportOptions,
 } from './report.js';
+export { catalogDirectory } from './datasets.js';
+export {
+  CatalogueView,
+  type CatalogueOptions,
+  type DatasetSummary,
+  type DatasetView,
+  type TableView,
+  type VersionView,
+} from './catalogue.js';
+export {
+  ensureDemoHub,
+  ensureDemoAccounts,
+  ensureDemoData,
+  DEMO_ACCOUNT_PREFIX,
+  DEMO_DATASET,
+  DEMO_PATIENTS,
+  type DemoAccount,
+  type PrepareDemoOptions,
+} from './demo.js';
 export {
   ingestIntoHub,
   showQuarantined,
