@@ -10,7 +10,7 @@
  *   npm run bench:api -- [--duration 5] [--rates 250,500,1000,2000] [--seed 200] [--db postgres://…]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,11 +35,13 @@ interface Served {
   readonly pid: number;
 }
 
-/** What is measured; the catalogue's listing and dataset detail join here once they exist. */
+/** What is measured: the bare route first (every share is relative to it). */
 function targets(s: Served): { name: string; url: string; headers: Record<string, string> }[] {
   const auth = { authorization: `Bearer ${s.token}` };
   return [
     { name: 'bare Fastify route (ceiling)', url: `${s.bare}/bare`, headers: {} },
+    { name: 'GET /api/datasets', url: `${s.hub}/api/datasets`, headers: auth },
+    { name: 'GET /api/datasets/cohort', url: `${s.hub}/api/datasets/cohort`, headers: auth },
     { name: 'GET /api/me', url: `${s.hub}/api/me`, headers: auth },
     { name: 'GET /api/applications?limit=20', url: `${s.hub}/api/applications?limit=20`, headers: auth },
     { name: 'GET /api/permits?limit=20', url: `${s.hub}/api/permits?limit=20`, headers: auth },
@@ -52,20 +54,42 @@ if (values.serve) {
   await measure();
 }
 
-/** Child process: seeds a hub, starts the API and a bare Fastify, prints their addresses. */
+/**
+ * Child process: a real hub (hdh.yaml, development keyring, database, catalogue) as `hdh serve` runs
+ * it, with a catalogue of a few datasets and `--seed` applications; plus a bare Fastify beside it.
+ */
 async function serve(): Promise<void> {
   const { default: Fastify } = await import('fastify');
-  const { openDb } = await import('../src/db/index.js');
-  const { AuditLog } = await import('../src/audit/index.js');
-  const { createAccess, cliPrincipal } = await import('../src/access/index.js');
-  const { fixtureDirectory, FIXTURE_DATASETS } = await import('../src/access/testing.js');
-  const { createApp } = await import('../src/server/index.js');
+  const { initHub, openHub } = await import('../src/hub/index.js');
+  const { cliPrincipal } = await import('../src/access/index.js');
+  const { serveHub } = await import('../src/server/index.js');
+  const { catalogueFixture } = await import('../src/catalog/testing.js');
 
-  const url = values.db ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'hdh-bench-')), 'hub.db')}`;
-  const hub = await openDb(url);
-  const audit = new AuditLog(hub);
-  const datasets = await fixtureDirectory(hub, FIXTURE_DATASETS);
-  const access = await createAccess({ hub, audit, datasets });
+  const home = mkdtempSync(join(tmpdir(), 'hdh-bench-'));
+  await initHub({
+    home,
+    env: {},
+    actor: 'cli:bench',
+    keys: { provider: 'local', development: true },
+    ...(values.db === undefined ? {} : { database: values.db }),
+  });
+  const hub = await openHub({ home, env: {}, prompt: false });
+  const access = await hub.access();
+  // The two datasets access applications name, and more so that a listing page has rows to carry.
+  await catalogueFixture(hub.db.db);
+  for (let i = 0; i < 18; i++) {
+    await hub.catalog.createDataset({
+      name: `survey-${String(i).padStart(2, '0')}`,
+      dataClass: 'pseudonymised-health',
+      store: 'local',
+      title: `Health survey ${i}`,
+      description: 'Answers of a national health survey wave, one row per respondent',
+      publisher: 'Bench statistics office',
+      themes: ['survey'],
+      keywords: ['questionnaire', `wave-${i}`],
+      createdBy: 'cli:bench',
+    });
+  }
   const operator = cliPrincipal('bench');
   const password = 'bench password, not a secret';
   const signIn = async (name: string, role: string) => {
@@ -90,16 +114,26 @@ async function serve(): Promise<void> {
       await access.applications.decide(reviewer.principal, a.id, { decision: 'approve' });
     }
   }
-  const app = await createApp({ hub, audit, access, datasets, config: { requestLogging: false } });
+  const server = await serveHub(hub, { host: '127.0.0.1', port: 0 });
   const bare = Fastify();
   bare.get('/bare', () => Promise.resolve({ ok: true }));
   const served: Served = {
-    hub: await app.listen({ host: '127.0.0.1', port: 0 }),
+    hub: server.url,
     bare: await bare.listen({ host: '127.0.0.1', port: 0 }),
     token: researcher.token,
     pid: process.pid,
   };
   process.stdout.write(`${JSON.stringify(served)}\n`);
+  // The parent stops this process with SIGTERM: leave no hub behind in the temporary folder.
+  process.once('SIGTERM', () => {
+    void (async () => {
+      await server.close();
+      await bare.close();
+      await hub.close();
+      rmSync(home, { recursive: true, force: true });
+      process.exit(0);
+    })();
+  });
 }
 
 /** Parent process: starts the servers, loads them, prints the figures, stops the child by its pid. */

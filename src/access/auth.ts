@@ -122,7 +122,7 @@ export class AuthService {
         AccessErrors.AUTH_MFA_INVALID('the TOTP code is wrong, too old or already used'),
       );
     }
-    const requiredRoles = await mfaRequiredRoles(ctx.hub.db);
+    const requiredRoles = await mfaRequiredRoles(ctx.hub.db, ctx.config.mfa.requiredRoles);
     const enrolmentRequired = !mfaEnabled && requiredRoles.includes(user.role as Role);
     const session = await ctx.audit.withEntry(
       {
@@ -355,7 +355,9 @@ export class AuthService {
     }
     const sessionMfa = row.mfa === 1;
     const enrolmentRequired =
-      !sessionMfa && row.mfa_enabled !== 1 && parseMfaRoles(row.mfa_roles).includes(row.role as Role);
+      !sessionMfa &&
+      row.mfa_enabled !== 1 &&
+      parseMfaRoles(row.mfa_roles, this.#ctx.config.mfa.requiredRoles).includes(row.role as Role);
     return {
       kind: 'user',
       id: row.user_id,

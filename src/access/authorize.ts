@@ -13,7 +13,7 @@ import { scopeCovers, type DataRequest, type PermitDataset } from './scope.js';
 export type Resource =
   | { readonly type: 'hub' }
   /** A list: conditions other than `always` make the decision's `filter` `own`. */
-  | { readonly type: 'collection'; readonly of: 'applications' | 'permits' | 'users' | 'audit' }
+  | { readonly type: 'collection'; readonly of: 'applications' | 'permits' | 'users' | 'audit' | 'datasets' }
   | { readonly type: 'user'; readonly name: string }
   | ({ readonly type: 'dataset' } & DataRequest)
   | {

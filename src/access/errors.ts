@@ -67,6 +67,11 @@ export const AccessErrors = defineErrors({
     description:
       'The role, or the permit behind it, does not allow this action on this resource; the message gives the rule.',
   },
+  MFA_POLICY_FIXED: {
+    status: 409,
+    description:
+      'The role must use a second factor by the hub configuration (access.mfa.requiredRoles); only hdh.yaml can lift it.',
+  },
   USER_NOT_FOUND: { status: 404, description: 'No user of that name exists on this hub.' },
   USER_EXISTS: { status: 409, description: 'A user (or service account) of that name already exists.' },
   SERVICE_ACCOUNT_NOT_FOUND: { status: 404, description: 'No service account of that name exists.' },

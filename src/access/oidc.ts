@@ -184,7 +184,10 @@ export class OidcService {
     }
     const amr = Array.isArray(claims['amr']) ? (claims['amr'] as unknown[]).map(String) : [];
     const mfa = provider.trustMfa || amr.some((a) => MFA_AMR.includes(a));
-    if (!mfa && (await mfaRequiredRoles(this.#ctx.hub.db)).includes(role)) {
+    if (
+      !mfa &&
+      (await mfaRequiredRoles(this.#ctx.hub.db, this.#ctx.config.mfa.requiredRoles)).includes(role)
+    ) {
       return fail(
         `role ${role} requires a second factor and ${provider.name} asserted none`,
         AccessErrors.AUTH_MFA_REQUIRED(

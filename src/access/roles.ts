@@ -3,8 +3,10 @@
  * gets two accounts, which keeps separation of duties visible (SecNumCloud 9.3.f).
  * @module
  */
+import { HUB_ROLES } from '../core/index.js';
 
-export const ROLES = ['operator', 'producer', 'reviewer', 'researcher', 'checker', 'auditor'] as const;
+/** The list itself is in core, so hdh.yaml can name roles (`access.mfa.requiredRoles`). */
+export const ROLES = HUB_ROLES;
 
 export type Role = (typeof ROLES)[number];
 

@@ -9,23 +9,29 @@ import { isRole, type Role } from './roles.js';
 
 export const MFA_ROLES_KEY = 'access.mfa.requiredRoles';
 
-/** Roles whose users must present a second factor. */
-export async function mfaRequiredRoles(db: Kysely<Database>): Promise<readonly Role[]> {
+/**
+ * Roles whose users must present a second factor: those hdh.yaml requires (`fixed`,
+ * `access.mfa.requiredRoles`) and those an operator required at run time.
+ */
+export async function mfaRequiredRoles(
+  db: Kysely<Database>,
+  fixed: readonly Role[] = [],
+): Promise<readonly Role[]> {
   const row = await db
     .selectFrom('hub_meta')
     .select('value')
     .where('key', '=', MFA_ROLES_KEY)
     .executeTakeFirst();
-  return parseMfaRoles(row?.value);
+  return parseMfaRoles(row?.value, fixed);
 }
 
-/** The stored setting (JSON array of roles) as roles; nothing stored means none. */
-export function parseMfaRoles(value: string | null | undefined): Role[] {
-  if (value === null || value === undefined) {
-    return [];
-  }
-  const parsed = JSON.parse(value) as unknown;
-  return Array.isArray(parsed) ? parsed.filter((r): r is Role => typeof r === 'string' && isRole(r)) : [];
+/** The stored setting (JSON array of roles) as roles, with the configured ones; nothing stored means none. */
+export function parseMfaRoles(value: string | null | undefined, fixed: readonly Role[] = []): Role[] {
+  const parsed = value === null || value === undefined ? [] : (JSON.parse(value) as unknown);
+  const stored = Array.isArray(parsed)
+    ? parsed.filter((r): r is Role => typeof r === 'string' && isRole(r))
+    : [];
+  return [...new Set([...fixed, ...stored])].sort();
 }
 
 export async function writeMfaRequiredRoles(db: Kysely<Database>, roles: readonly Role[]): Promise<void> {

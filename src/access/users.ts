@@ -204,13 +204,19 @@ export class UserService {
   /** The roles whose users must use a second factor. */
   async mfaPolicy(principal: Principal): Promise<readonly Role[]> {
     await this.#ctx.authorizer.enforce(principal, 'users.manage', { type: 'hub' });
-    return mfaRequiredRoles(this.#ctx.hub.db);
+    return mfaRequiredRoles(this.#ctx.hub.db, this.#ctx.config.mfa.requiredRoles);
   }
 
   /** Requires (or stops requiring) a second factor for every user of a role, from their next request. */
   async setMfaRequired(principal: Principal, role: string, required: boolean): Promise<readonly Role[]> {
     const checked = parseRole(role);
     await this.#ctx.authorizer.enforce(principal, 'users.manage', { type: 'hub' });
+    const fixed = this.#ctx.config.mfa.requiredRoles;
+    if (!required && fixed.includes(checked)) {
+      throw AccessErrors.MFA_POLICY_FIXED(
+        `hdh.yaml requires a second factor for ${checked} (access.mfa.requiredRoles): change it there`,
+      );
+    }
     return this.#ctx.audit.withEntry(
       {
         actor: principal.actor,
@@ -222,7 +228,7 @@ export class UserService {
         const current = await mfaRequiredRoles(trx);
         const next = required ? [...current, checked] : current.filter((r) => r !== checked);
         await writeMfaRequiredRoles(trx, next);
-        return mfaRequiredRoles(trx);
+        return mfaRequiredRoles(trx, fixed);
       },
     );
   }

@@ -127,13 +127,13 @@ export class Catalog {
     };
   }
 
-  async version(name: string, version?: number): Promise<DatasetVersion> {
-    const meta = await this.metadata(name);
+  async version(name: string, version?: number, trx: Kysely<Database> = this.#db): Promise<DatasetVersion> {
+    const meta = await this.metadata(name, trx);
     const wanted = version ?? meta.currentVersion;
     const row =
       wanted === undefined
         ? undefined
-        : await this.#db
+        : await trx
             .selectFrom('dataset_versions')
             .selectAll()
             .where('dataset', '=', name)

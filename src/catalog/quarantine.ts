@@ -122,6 +122,20 @@ export class QuarantineRegister {
     return toEntry(row);
   }
 
+  /**
+   * Withdraws the entries of an ingest that failed before recording its version: nothing of it was
+   * accepted, so running it again quarantines the same records anew. Returns how many were removed.
+   */
+  async withdrawIngest(dataset: string, ingestId: string, trx: Kysely<Database> = this.#db): Promise<number> {
+    const result = await trx
+      .deleteFrom('quarantine')
+      .where('dataset', '=', dataset)
+      .where('ingest_id', '=', ingestId)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async resolve(
     dataset: string,
     id: string,

@@ -10,15 +10,35 @@ export interface ColumnInfo {
   readonly description: string;
 }
 
+/**
+ * One Parquet file of a table, written by one ingest. A version holds every part written up to it,
+ * so a table's rows are the union of its parts (DuckDB: `read_parquet([...])`).
+ */
+export interface TablePart {
+  readonly objectKey: string;
+  readonly rows: number;
+  /** Plaintext size. */
+  readonly bytes: number;
+  readonly sha256: string;
+  /** The ingest that wrote it, and the version it first appeared in. */
+  readonly ingestId: string;
+  readonly version: number;
+}
+
 export interface TableInfo {
   readonly name: string;
   readonly description?: string;
+  /** Rows of every part. */
   readonly rows: number;
   readonly columns: readonly ColumnInfo[];
-  /** Store and key of the sealed object that holds the table (Parquet). */
+  /** Store of the sealed objects that hold the table (Parquet). */
   readonly store: string;
+  /** The newest part's object (the only one for a table written once). */
   readonly objectKey: string;
+  /** Plaintext bytes of every part. */
   readonly bytes: number;
+  /** Every part, oldest first (absent in versions recorded before tables had parts: `objectKey` is then the table). */
+  readonly parts?: readonly TablePart[];
 }
 
 export interface InputInfo {
@@ -32,6 +52,8 @@ export interface IngestSummary {
   readonly accepted: number;
   readonly quarantined: number;
   readonly byType: Readonly<Record<string, { read: number; accepted: number; quarantined: number }>>;
+  /** Quarantined records per code. */
+  readonly quarantineByCode?: Readonly<Record<string, number>>;
 }
 
 export interface DatasetVersion {

@@ -13,16 +13,20 @@ export interface CliContext {
   home(): string;
   /** The actor recorded in the audit log for CLI actions. */
   readonly actor: string;
+  /** Where `--password-stdin` and similar read from (process.stdin unless a test gives one). */
+  readonly stdin: NodeJS.ReadableStream;
 }
 
 export function createContext(
   out: Output,
   env: Record<string, string | undefined>,
   getHomeOption: () => string | undefined,
+  stdin: NodeJS.ReadableStream = process.stdin,
 ): CliContext {
   return {
     out,
     env,
+    stdin,
     home: () => resolve(getHomeOption() ?? env['HDH_HOME'] ?? '.hdh'),
     actor: `cli:${safeUserName()}`,
   };

@@ -10,6 +10,8 @@ import { COMMANDS } from './commands/index.js';
 export interface MainOptions {
   readonly out?: Output;
   readonly env?: Record<string, string | undefined>;
+  /** Standard input (default process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
@@ -25,7 +27,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       writeOut: (s) => void out.stdout.write(s),
       writeErr: (s) => void out.stderr.write(s),
     });
-  const ctx = createContext(out, env, () => program.opts<{ home?: string }>().home);
+  const ctx = createContext(out, env, () => program.opts<{ home?: string }>().home, options.stdin);
   let exitCode = 0;
   for (const register of COMMANDS) {
     register(program, ctx, (code) => {

@@ -9,7 +9,9 @@ import { loadSovereignty, type Sovereignty } from '../sovereignty/index.js';
 import { openDb, type HubDb } from '../db/index.js';
 import { AuditLog } from '../audit/index.js';
 import { Catalog, QuarantineRegister } from '../catalog/index.js';
+import { createAccess, type Access } from '../access/index.js';
 import { HubStores } from './stores.js';
+import { catalogDirectory } from './datasets.js';
 import {
   createKeyProvider,
   DatasetKeys,
@@ -41,6 +43,11 @@ export interface Hub {
   keys(): Promise<KeyProvider>;
   datasetKeys(): Promise<DatasetKeys>;
   signer(): Promise<HubSigner>;
+  /**
+   * Identities, sessions, applications, permits and the one authorisation function, over the hub
+   * database and the catalogue; the CLI and the server share it. Built on first call.
+   */
+  access(): Promise<Access>;
   close(): Promise<void>;
 }
 
@@ -56,6 +63,7 @@ export async function openHub(options: OpenHubOptions): Promise<Hub> {
   let keys: Promise<KeyProvider> | undefined;
   let datasetKeys: Promise<DatasetKeys> | undefined;
   let signer: Promise<HubSigner> | undefined;
+  let access: Promise<Access> | undefined;
   const catalog = new Catalog(db.db);
   const openKeys = (): Promise<KeyProvider> => {
     keys ??= createKeyProvider(config.keys, {
@@ -94,6 +102,16 @@ export async function openHub(options: OpenHubOptions): Promise<Hub> {
     signer: () => {
       signer ??= openKeys().then((provider) => HubSigner.load(db, provider));
       return signer;
+    },
+    access: () => {
+      access ??= createAccess({
+        hub: db,
+        audit,
+        datasets: catalogDirectory(catalog),
+        config: config.access,
+        env,
+      });
+      return access;
     },
     close: async () => {
       await stores.close();

@@ -19,3 +19,36 @@ export {
   signedComplianceReport,
   type ReportOptions,
 } from './report.js';
+export { catalogDirectory } from './datasets.js';
+export {
+  CatalogueView,
+  type CatalogueOptions,
+  type DatasetSummary,
+  type DatasetView,
+  type TableView,
+  type VersionView,
+} from './catalogue.js';
+export {
+  ensureDemoHub,
+  ensureDemoAccounts,
+  ensureDemoData,
+  DEMO_ACCOUNT_PREFIX,
+  DEMO_DATASET,
+  DEMO_PATIENTS,
+  type DemoAccount,
+  type PrepareDemoOptions,
+} from './demo.js';
+export {
+  ingestIntoHub,
+  showQuarantined,
+  reingestQuarantined,
+  dismissQuarantined,
+  DEFAULT_PSEUDONYM_KEY,
+  type HubIngestOptions,
+  type HubIngestResult,
+  type SkippedInput,
+  type QuarantinedRecord,
+  type ReingestQuarantinedOptions,
+  type ReingestQuarantinedResult,
+} from './ingest.js';
+export type { StoredQuarantineRecord } from './ingest-quarantine.js';

@@ -92,6 +92,21 @@ export const IngestErrors = defineErrors({
     description:
       'An input file is of a kind ingestion does not read (it reads .ndjson, .jsonl, .json and .csv, optionally gzipped), or a CSV file has no schema.',
   },
+  INGEST_STORE_MISMATCH: {
+    status: 409,
+    description:
+      'The dataset already lives in another store; ingest into that store (or migrate the dataset first).',
+  },
+  INGEST_PROFILE_MISMATCH: {
+    status: 409,
+    description:
+      'A quarantined record is re-ingested with another profile than the one it was first ingested with; pass that profile (--profile).',
+  },
+  INGEST_REINGEST_REJECTED: {
+    status: 422,
+    description:
+      'The corrected record still fails validation (the details list every problem); the quarantined record stays open.',
+  },
   INGEST_WRITE_FAILED: {
     status: 500,
     description:

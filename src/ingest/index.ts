@@ -35,7 +35,7 @@ export {
   type ColumnCondition,
   type PersonIdentifierRule,
 } from './profile.js';
-export { loadCsvSchema, parseCsvSchema, type CsvSchema, type CsvColumn } from './csv-schema.js';
+export { loadCsvSchema, parseCsvSchema, schemaForCsv, type CsvSchema, type CsvColumn } from './csv-schema.js';
 export { ANALYTIC_TABLES, tableSpec, type TableSpec, type ColumnSpec, type ColumnType } from './tables.js';
 export type { HmacFunction } from './keys.js';
 export { isValidNir, nirKey, nirProblem, normalizeNir, withNirKey, INS_SYSTEMS } from './identifiers.js';
@@ -48,4 +48,6 @@ export {
   type CodeSystemRule,
 } from './code-systems.js';
 export { IN_DEPTH_TYPES, REQUIRED_ELEMENTS, type Issue } from './validate.js';
+export { expandInputs, type InputFile, type InputKind } from './readers/input-files.js';
+export { countDistinct } from './parquet-stats.js';
 export { measureJsonCeiling, measureIngest, type ThroughputMeasure } from './bench.js';

@@ -123,7 +123,7 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
         title: 'hdh API',
         version: options.version ?? '0.1.0',
         description:
-          'Health data hub: identities, access applications, data permits, audit. Errors are RFC 9457 problem documents.',
+          'Health data hub: identities, catalogue, access applications, data permits, audit. Errors are RFC 9457 problem documents.',
         license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.js';
 import type { Access, DatasetDirectory, Principal, RequestMeta } from '../access/index.js';
 import type { HubDb } from '../db/index.js';
+import type { CatalogueView } from '../hub/index.js';
 
 /** The Fastify instance routes are written against (TypeBox types the handlers). */
 export type HubApp = FastifyInstance<
@@ -44,8 +45,10 @@ export interface AppDeps {
   readonly hub: Pick<HubDb, 'db' | 'dialect'>;
   readonly audit: AuditLog;
   readonly access: Access;
-  /** The catalogue (the same directory the access services were built with). */
+  /** The catalogue's directory (the same the access services were built with). */
   readonly datasets: DatasetDirectory;
+  /** The catalogue as principals read it (`/api/datasets`, `/api/catalog/dcat`). */
+  readonly catalogue: CatalogueView;
   /** Default: a fresh registry. */
   readonly metrics?: Registry;
   /** From {@link createLogger} (it redacts secrets); default: no logs. */

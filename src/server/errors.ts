@@ -25,4 +25,9 @@ export const ServerErrors = defineErrors({
     description:
       'Too many requests from this address in a short time; wait the number of seconds in Retry-After.',
   },
+  SERVER_LISTEN_FAILED: {
+    status: 500,
+    description:
+      'The server cannot listen at the configured address (the port is taken, or the host is not on this machine); choose another with --port / --host or server.port / server.host in hdh.yaml.',
+  },
 });

@@ -350,6 +350,15 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       body: () => ({ reason: 'breach' }),
       allow: each(['operator', 'reviewer'], 200),
     },
+    // The catalogue is open to every signed-in principal (metadata only, never rows).
+    { method: 'GET', route: '/api/datasets', url: () => '/api/datasets?q=stays', allow: each(ALL, 200) },
+    {
+      method: 'GET',
+      route: '/api/datasets/:name',
+      url: () => '/api/datasets/cohort',
+      allow: each(ALL, 200),
+    },
+    { method: 'GET', route: '/api/catalog/dcat', url: () => '/api/catalog/dcat', allow: each(ALL, 200) },
     {
       method: 'GET',
       route: '/api/audit',

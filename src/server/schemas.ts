@@ -309,3 +309,76 @@ export const NamePath = Type.Object({ name: Name }, strict);
 export const IdPath = Type.Object({ id: Id }, strict);
 
 export const Bearer = [{ bearer: [] }];
+
+const DatasetName = Type.String({
+  pattern: '^[a-z0-9][a-z0-9._-]{0,99}$',
+  description: 'a dataset name',
+});
+export const DatasetPath = Type.Object({ name: DatasetName }, strict);
+const Period = Type.Object({ start: Type.String(), end: Type.String() });
+
+export const DatasetSummary = Type.Object({
+  name: Type.String(),
+  title: Type.String(),
+  description: Type.String(),
+  publisher: Type.String(),
+  dataClass: Type.String(),
+  themes: Type.Array(Type.String()),
+  keywords: Type.Array(Type.String()),
+  temporal: Type.Optional(Period),
+  spatial: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  currentVersion: Type.Optional(Type.Integer()),
+});
+
+export const DatasetQuery = Type.Object(
+  {
+    ...PageQuery,
+    q: Type.Optional(Text(200, 1)),
+    theme: Type.Optional(Text(200, 1)),
+    dataClass: Type.Optional(Text(100, 1)),
+  },
+  strict,
+);
+
+const DatasetVersionView = {
+  version: Type.Integer(),
+  createdAt: Timestamp,
+  createdBy: Type.String(),
+  profile: Type.Object({ name: Type.String(), version: Type.String() }),
+  persons: Type.Integer({ description: 'distinct pseudonymised persons' }),
+};
+const Counts = Type.Object({ read: Type.Integer(), accepted: Type.Integer(), quarantined: Type.Integer() });
+
+export const DatasetDetail = Type.Object({
+  ...DatasetSummary.properties,
+  versions: Type.Array(Type.Object(DatasetVersionView)),
+  current: Type.Optional(
+    Type.Object({
+      ...DatasetVersionView,
+      tables: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          description: Type.Optional(Type.String()),
+          rows: Type.Integer(),
+          bytes: Type.Integer(),
+          columns: Type.Array(
+            Type.Object({ name: Type.String(), type: Type.String(), description: Type.String() }),
+          ),
+        }),
+      ),
+      lineage: Type.Object({
+        inputs: Type.Array(
+          Type.Object({ fileName: Type.String(), sha256: Type.String(), bytes: Type.Integer() }),
+        ),
+        summary: Type.Object({
+          read: Type.Integer(),
+          accepted: Type.Integer(),
+          quarantined: Type.Integer(),
+          byType: Type.Record(Type.String(), Counts),
+        }),
+      }),
+    }),
+  ),
+});

@@ -1,7 +1,7 @@
 /**
  * Runs the `hdh` program in-process with its output captured, as a user would call it from a shell.
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { createOutput } from '../../src/cli/output.js';
 
@@ -15,6 +15,7 @@ export interface CliRun {
 export async function hdh(
   args: readonly string[],
   env: Record<string, string | undefined> = {},
+  options: { readonly stdin?: string } = {},
 ): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -25,6 +26,7 @@ export async function hdh(
   const code = await main(['node', 'hdh', ...args], {
     out: createOutput(stdout, stderr),
     env: { PATH: process.env['PATH'], ...env },
+    ...(options.stdin === undefined ? {} : { stdin: Readable.from([options.stdin]) }),
   });
   return {
     code,

@@ -6,6 +6,7 @@
  * @module
  */
 import { Type, type Static } from 'typebox';
+import { AccessConfig } from './access-schema.js';
 import { SovereigntySection } from './sovereignty-schema.js';
 
 const Name = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lower-case name' });
@@ -106,6 +107,18 @@ export const ServerConfig = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    /** Largest request body the API reads, in bytes. */
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+    /** Trust X-Forwarded-For from a reverse proxy in front of the hub (the client address is then its). */
+    trustProxy: Type.Boolean({ default: false }),
+    /** Login, refresh, OIDC and TOTP attempts allowed per client address and window. */
+    authRateLimit: Type.Object(
+      {
+        max: Type.Integer({ minimum: 1, default: 10 }),
+        windowSeconds: Type.Integer({ minimum: 1, default: 60 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );
@@ -132,6 +145,8 @@ export const HubConfig = Type.Object(
     defaultStore: Type.String({ default: 'local' }),
     /** Provider registry additions and the placement policy (see docs/sovereignty.md). */
     sovereignty: SovereigntySection,
+    /** Identities, tokens, second factor, lockout, permits, OIDC providers (see docs/access.md). */
+    access: AccessConfig,
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -45,9 +45,60 @@ function isSidecar(name: string): boolean {
   return /\.schema\.(ya?ml|json)$/i.test(name);
 }
 
+/** Largest manifest read: a manifest lists files, it never holds data. */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The files a FHIR Bulk Data export folder holds, when it has its `manifest.json` (the body of the
+ * export's completion response: `{ transactionTime, request, output: [{ type, url }], error: [...] }`):
+ * exactly the `output` files, in the manifest's order. The manifest itself, the `error` files
+ * (OperationOutcomes) and anything else in the folder are not data. Undefined when the folder has no
+ * such manifest (then every file of a known kind is read).
+ */
+async function bulkManifestFiles(dir: string): Promise<string[] | undefined> {
+  const file = join(dir, 'manifest.json');
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined || !info.isFile() || info.size > MAX_MANIFEST_BYTES) {
+    return undefined;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const output = (doc as { output?: unknown } | null)?.output;
+  if (typeof doc !== 'object' || doc === null || !('transactionTime' in doc) || !Array.isArray(output)) {
+    return undefined;
+  }
+  const files: string[] = [];
+  for (const item of output as unknown[]) {
+    const url = (item as { url?: unknown } | null)?.url;
+    if (typeof url !== 'string' || url === '') {
+      continue;
+    }
+    // Servers give absolute URLs; a downloaded export keeps the file name (its URL's last segment).
+    const name = basename(url.split(/[?#]/)[0]!);
+    const path = join(dir, name);
+    if (
+      !(await stat(path).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    ) {
+      throw IngestErrors.INGEST_INPUT_NOT_FOUND(
+        `${file} lists ${url}, but ${path} does not exist (download every output file of the export)`,
+      );
+    }
+    files.push(path);
+  }
+  return [...new Set(files)];
+}
+
 /**
  * Expands `inputs` (files or directories, directories recursively) into the files to read, in a
- * stable order. In directories, files of other kinds and CSV schema sidecars are skipped; a file named
+ * stable order. In directories, files of other kinds and CSV schema sidecars are skipped, and a
+ * folder holding a Bulk Data `manifest.json` gives the files its manifest lists; a file named
  * explicitly must be of a known kind.
  */
 export async function expandInputs(inputs: readonly string[]): Promise<InputFile[]> {
@@ -65,6 +116,13 @@ export async function expandInputs(inputs: readonly string[]): Promise<InputFile
     out.push({ path, bytes, ...kind });
   };
   const walk = async (dir: string): Promise<void> => {
+    const listed = await bulkManifestFiles(dir);
+    if (listed !== undefined) {
+      for (const path of listed) {
+        add(path, (await stat(path)).size);
+      }
+      return;
+    }
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {

@@ -1,12 +1,12 @@
 /**
- * Every route module, one per concept. A new concept's routes (the catalogue's `/api/datasets`, …) are
- * one file here and one line in this list.
+ * Every route module, one per concept. A new concept's routes are one file here and one line in this list.
  * @module
  */
 import type { RouteModule } from '../context.js';
 import { applicationRoutes } from './applications.js';
 import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
+import { catalogueRoutes } from './catalogue.js';
 import { healthRoutes } from './health.js';
 import { meRoutes } from './me.js';
 import { oidcRoutes } from './oidc.js';
@@ -21,6 +21,7 @@ export const ROUTES: readonly RouteModule[] = [
   meRoutes,
   userRoutes,
   serviceAccountRoutes,
+  catalogueRoutes,
   applicationRoutes,
   permitRoutes,
   auditRoutes,

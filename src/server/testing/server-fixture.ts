@@ -9,6 +9,8 @@ import { setupAccess, type TestHub } from '../../access/testing.js';
 import { createApp } from '../app.js';
 import type { HubApp, ServerOptions } from '../context.js';
 import { createLogger } from '../logging.js';
+import { CatalogueView } from '../../hub/index.js';
+import { catalogueFixture } from '../../catalog/testing.js';
 
 export interface ServerFixture {
   readonly t: TestHub;
@@ -38,11 +40,16 @@ export async function serverFixture(
     },
   });
   const registry = new Registry();
+  const catalogue = new CatalogueView(await catalogueFixture(hub.db), t.access, {
+    baseUrl: 'https://hub.example.org',
+    publisher: 'Test access body',
+  });
   const app = await createApp({
     hub,
     audit: t.audit,
     access: t.access,
     datasets: t.datasets,
+    catalogue,
     metrics: registry,
     logger: createLogger({ level: 'info', destination }),
     config: options.server ?? {},

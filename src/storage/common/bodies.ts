@@ -10,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { CoreErrors, isHdhError, toHdhError, toReadable, type BodySource } from '../../core/index.js';
 import { StorageErrors } from '../errors.js';
 import { abortedError, throwIfAborted } from './abort.js';
+import { readChunks } from './read-chunks.js';
 
 export interface BodyPart {
   readonly data: Buffer;
@@ -38,7 +39,7 @@ export async function* meteredBody(body: BodySource, options: MeterOptions): Asy
   const { expectedSize, maxBytes, signal, hash, what } = options;
   throwIfAborted(signal, what);
   const source = toReadable(body);
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+  const iterator = readChunks(source);
   let total = 0;
   try {
     for (;;) {

@@ -1,0 +1,176 @@
+/**
+ * The catalogue as signed-in people and machines read it, through the one authorisation function:
+ * listing and search, a dataset's description with its versions, tables, columns and lineage, and the
+ * HealthDCAT-AP export. Where the sealed objects lie (store, object key, key id) is the hub's business
+ * and is left out; row-level data is never reachable here.
+ * @module
+ */
+import { decodeCursor, MAX_LIMIT, type Access, type Principal } from '../access/index.js';
+import { CoreErrors } from '../core/index.js';
+import {
+  exportHealthDcat,
+  type Catalog,
+  type DatasetMetadata,
+  type DatasetVersion,
+  type ListQuery,
+} from '../catalog/index.js';
+
+export interface DatasetSummary {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly publisher: string;
+  readonly dataClass: string;
+  readonly themes: string[];
+  readonly keywords: string[];
+  readonly temporal?: { readonly start: string; readonly end: string };
+  readonly spatial?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly currentVersion?: number;
+}
+
+export interface TableView {
+  readonly name: string;
+  readonly description?: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly columns: { readonly name: string; readonly type: string; readonly description: string }[];
+}
+
+export interface VersionView {
+  readonly version: number;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly profile: { readonly name: string; readonly version: string };
+  readonly persons: number;
+}
+
+export interface DatasetView extends DatasetSummary {
+  readonly versions: VersionView[];
+  /** The current version in full: tables with their columns, counts and where it came from. */
+  readonly current?: VersionView & {
+    readonly tables: TableView[];
+    readonly lineage: {
+      readonly inputs: { readonly fileName: string; readonly sha256: string; readonly bytes: number }[];
+      readonly summary: DatasetVersion['summary'];
+    };
+  };
+}
+
+export interface CatalogueOptions {
+  /** Base address dataset identifiers are minted under in the DCAT export. */
+  readonly baseUrl: string;
+  /** The Health Data Access Body publishing the catalogue. */
+  readonly publisher: string;
+}
+
+const DATASET_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+export class CatalogueView {
+  readonly #catalog: Catalog;
+  readonly #access: Pick<Access, 'authorizer'>;
+  readonly #options: CatalogueOptions;
+
+  constructor(catalog: Catalog, access: Pick<Access, 'authorizer'>, options: CatalogueOptions) {
+    this.#catalog = catalog;
+    this.#access = access;
+    this.#options = options;
+  }
+
+  /** Datasets in name order; `q` matches words in the name, title, description, keywords and themes. */
+  async list(
+    principal: Principal,
+    query: Omit<ListQuery, 'limit'> & { readonly limit?: number } = {},
+  ): Promise<{ items: DatasetSummary[]; nextCursor?: string }> {
+    await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', {
+      type: 'collection',
+      of: 'datasets',
+    });
+    const limit = query.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw CoreErrors.INPUT_INVALID(`limit ${limit} must be an integer from 1 to ${MAX_LIMIT}`);
+    }
+    // The cursor names the last dataset of the previous page: anything else was not made by this list
+    // (and a NUL byte in it would be refused by PostgreSQL as a server error).
+    const after = decodeCursor(query.cursor);
+    if (after !== undefined && !DATASET_NAME.test(after)) {
+      throw CoreErrors.INPUT_INVALID(`cursor "${query.cursor}" was not returned by this list`);
+    }
+    const page = await this.#catalog.list({ ...query, limit });
+    return {
+      items: page.items.map(summary),
+      ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+    };
+  }
+
+  async get(principal: Principal, name: string): Promise<DatasetView> {
+    await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', { type: 'dataset', name });
+    const detail = await this.#catalog.detail(name);
+    const current = detail.current;
+    return {
+      ...summary(detail),
+      versions: detail.versions.map(version),
+      ...(current === undefined
+        ? {}
+        : {
+            current: {
+              ...version(current),
+              tables: current.tables.map((t) => ({
+                name: t.name,
+                ...(t.description === undefined ? {} : { description: t.description }),
+                rows: t.rows,
+                bytes: t.bytes,
+                columns: t.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
+              })),
+              lineage: {
+                inputs: current.inputs.map((i) => ({
+                  fileName: i.fileName,
+                  sha256: i.sha256,
+                  bytes: i.bytes,
+                })),
+                summary: current.summary,
+              },
+            },
+          }),
+    };
+  }
+
+  /** The whole catalogue as HealthDCAT-AP JSON-LD. */
+  async dcat(principal: Principal): Promise<Record<string, unknown>> {
+    await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', {
+      type: 'collection',
+      of: 'datasets',
+    });
+    return exportHealthDcat(this.#catalog, this.#options);
+  }
+}
+
+function summary(meta: DatasetMetadata): DatasetSummary {
+  return {
+    name: meta.name,
+    title: meta.title,
+    description: meta.description,
+    publisher: meta.publisher,
+    dataClass: meta.dataClass,
+    themes: [...meta.themes],
+    keywords: [...meta.keywords],
+    ...(meta.temporal === undefined ? {} : { temporal: meta.temporal }),
+    ...(meta.spatial === undefined ? {} : { spatial: meta.spatial }),
+    createdAt: meta.createdAt,
+    updatedAt: meta.updatedAt,
+    ...(meta.currentVersion === undefined ? {} : { currentVersion: meta.currentVersion }),
+  };
+}
+
+function version(
+  v: Pick<DatasetVersion, 'version' | 'createdAt' | 'createdBy' | 'profile' | 'persons'>,
+): VersionView {
+  return {
+    version: v.version,
+    createdAt: v.createdAt,
+    createdBy: v.createdBy,
+    profile: { name: v.profile.name, version: v.profile.version },
+    persons: v.persons,
+  };
+}

@@ -1,0 +1,65 @@
+/** The catalogue: `/api/datasets` and the HealthDCAT-AP export `/api/catalog/dcat`. Never row-level data. */
+import { Type } from 'typebox';
+import type { RouteModule } from '../context.js';
+import { principalOf } from '../context.js';
+import {
+  Bearer,
+  DatasetDetail,
+  DatasetPath,
+  DatasetQuery,
+  DatasetSummary,
+  Page,
+  responses,
+} from '../schemas.js';
+
+export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
+  const { catalogue } = deps;
+  const tags = ['catalogue'];
+
+  app.get(
+    '/api/datasets',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'Datasets in name order; q searches name, title, description, keywords and themes',
+        security: Bearer,
+        querystring: DatasetQuery,
+        response: responses({ 200: Page(DatasetSummary) }),
+      },
+    },
+    async (request) => catalogue.list(principalOf(request), request.query),
+  );
+
+  app.get(
+    '/api/datasets/:name',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'A dataset: metadata, versions, tables and columns, lineage (never rows)',
+        security: Bearer,
+        params: DatasetPath,
+        response: responses({ 200: DatasetDetail }),
+      },
+    },
+    async (request) => catalogue.get(principalOf(request), request.params.name),
+  );
+
+  app.get(
+    '/api/catalog/dcat',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'The whole catalogue as HealthDCAT-AP JSON-LD, for federation (HealthData@EU)',
+        security: Bearer,
+        response: responses({
+          200: Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON-LD document' }),
+        }),
+      },
+    },
+    async (request, reply) =>
+      reply.type('application/ld+json').send(await catalogue.dcat(principalOf(request))),
+  );
+};
