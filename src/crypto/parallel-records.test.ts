@@ -82,7 +82,7 @@ describe('sealing records in the thread pool (parallelRecords)', () => {
     const s = createSealStream({ ...TEST_IDENTITY, datasetKey, chunkSize: 1000, parallelRecords: 8 });
     s.result.catch(() => undefined);
     const source = Readable.from(
-      (function* () {
+      (async function* () {
         yield randomBytes(5000);
         controller.abort();
         yield randomBytes(5000);
