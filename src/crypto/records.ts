@@ -11,35 +11,6 @@ import { CIPHER_SLICE_BYTES, NONCE_BYTES, TAG_BYTES, TRAILER_PLAIN_BYTES } from 
 const AAD_BYTES = 32 + 8 + 1;
 const TWO_32 = 2 ** 32;
 
-/** The nonce of record `index`: flag ‖ 0 0 0 ‖ index (u64 BE), in a fresh buffer. */
-export function recordNonce(index: number, final: boolean): Buffer {
-  const nonce = Buffer.alloc(NONCE_BYTES);
-  writeNonce(nonce, index, final);
-  return nonce;
-}
-
-/** The AAD of record `index`: SHA-256(header) ‖ index (u64 BE) ‖ flag, in a fresh buffer. */
-export function recordAad(headerHash: Buffer, index: number, final: boolean): Buffer {
-  const aad = Buffer.alloc(AAD_BYTES);
-  headerHash.copy(aad, 0, 0, 32);
-  writeAadCounter(aad, index, final);
-  return aad;
-}
-
-function writeNonce(nonce: Buffer, index: number, final: boolean): void {
-  const high = Math.floor(index / TWO_32);
-  nonce.writeUInt8(final ? 1 : 0, 0);
-  nonce.writeUInt32BE(high, 4);
-  nonce.writeUInt32BE(index - high * TWO_32, 8);
-}
-
-function writeAadCounter(aad: Buffer, index: number, final: boolean): void {
-  const high = Math.floor(index / TWO_32);
-  aad.writeUInt32BE(high, 32);
-  aad.writeUInt32BE(index - high * TWO_32, 36);
-  aad.writeUInt8(final ? 1 : 0, 40);
-}
-
 /** Makes the ciphers of one object's records; nonce and AAD buffers are reused (OpenSSL copies them). */
 export class RecordCrypto {
   readonly #key: Buffer;
@@ -52,8 +23,15 @@ export class RecordCrypto {
   }
 
   #bind(index: number, final: boolean): void {
-    writeNonce(this.#nonce, index, final);
-    writeAadCounter(this.#aad, index, final);
+    const flag = final ? 1 : 0;
+    const high = Math.floor(index / TWO_32);
+    const low = index - high * TWO_32;
+    this.#nonce.writeUInt8(flag, 0);
+    this.#nonce.writeUInt32BE(high, 4);
+    this.#nonce.writeUInt32BE(low, 8);
+    this.#aad.writeUInt32BE(high, 32);
+    this.#aad.writeUInt32BE(low, 36);
+    this.#aad.writeUInt8(flag, 40);
   }
 
   cipher(index: number, final: boolean): CipherGCM {

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { CryptoErrors } from './errors.js';
 import { parseHeaderRecord } from './header.js';
 import { unlockHeader, type KeyResolver } from './keys.js';
-import { sealStreamUnder, type SealParams, type SealStream } from './seal-stream.js';
+import { sealStreamUnder, type SealStream } from './seal-stream.js';
 
 export interface ResealParams {
   /** The header exactly as an earlier seal stream emitted it (its first bytes). */
@@ -28,8 +28,6 @@ export interface ResealParams {
   readonly dataClass: string;
   /** Whether to compute the SHA-256 of the sealed bytes (default true). */
   readonly hashSealed?: boolean;
-  /** As for sealing ({@link SealParams.parallelRecords}): the same bytes either way. */
-  readonly parallelRecords?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -62,7 +60,6 @@ export async function createResealStream(params: ResealParams): Promise<SealStre
       datasetKey,
       chunkSize: record.chunkSize,
       ...(params.hashSealed !== undefined ? { hashSealed: params.hashSealed } : {}),
-      ...(params.parallelRecords !== undefined ? { parallelRecords: params.parallelRecords } : {}),
       ...(params.signal !== undefined ? { signal: params.signal } : {}),
     },
     { header: record.bytes, headerHash: createHash('sha256').update(record.bytes).digest(), dataKey },

@@ -10,7 +10,6 @@ import { CoreErrors, toHdhError } from '../core/index.js';
 import { CIPHER_SLICE_BYTES, DEFAULT_CHUNK_SIZE } from './constants.js';
 import { checkChunkSize, type SealIdentity } from './header.js';
 import { createSealKeys, type SealKeys } from './keys.js';
-import { ParallelRecords, checkParallelRecords } from './parallel-records.js';
 import { RecordCrypto, encodeTrailer } from './records.js';
 import { settleable, type Settleable } from './settle.js';
 
@@ -24,13 +23,6 @@ export interface SealParams extends SealIdentity {
    * the plaintext hash; turn it off when nothing will compare the sealed bytes later.
    */
   readonly hashSealed?: boolean;
-  /**
-   * Seals up to this many data records at once in libuv's thread pool (WebCrypto AES-GCM) while
-   * the main thread hashes, instead of on the main thread one after the other. The same bytes
-   * either way. Faster in wall-clock when a second core is free, but it costs more CPU per byte
-   * (a copy and a thread hand-off per record): off (undefined) by default. 1 to 64.
-   */
-  readonly parallelRecords?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -71,9 +63,6 @@ export function createSealStream(params: SealParams): SealStream {
 export function sealStreamUnder(params: SealParams, keys: SealKeys | undefined): SealStream {
   const chunkSize = params.chunkSize ?? DEFAULT_CHUNK_SIZE;
   checkChunkSize(chunkSize);
-  if (params.parallelRecords !== undefined) {
-    checkParallelRecords(params.parallelRecords);
-  }
   const outcome = settleable<SealResult>();
   const stream = new SealTransform(params, chunkSize, outcome, keys);
   if (params.signal !== undefined) {
@@ -89,12 +78,7 @@ class SealTransform extends Transform {
   readonly #records: RecordCrypto;
   readonly #plainHash: Hash = createHash('sha256');
   readonly #sealedHash: Hash | undefined;
-  /** Set when records are sealed in the thread pool; `#limit` of them at most in flight. */
-  readonly #parallel: ParallelRecords | undefined;
-  readonly #limit: number;
   #cipher: CipherGCM | undefined;
-  /** The record being gathered for the thread pool (fresh per record: WebCrypto reads it later). */
-  #pending: Buffer | undefined;
   #index = 0;
   #inChunk = 0;
   #plainSize = 0;
@@ -114,27 +98,16 @@ class SealTransform extends Transform {
     this.#sealedHash = params.hashSealed === false ? undefined : createHash('sha256');
     const keys = given ?? createSealKeys(params, params.datasetKey, chunkSize);
     this.#records = new RecordCrypto(keys.dataKey, keys.headerHash);
-    this.#limit = params.parallelRecords ?? 1;
-    this.#parallel =
-      params.parallelRecords === undefined ? undefined : new ParallelRecords(keys.dataKey, keys.headerHash);
     this.#emit(keys.header);
   }
 
   #emit(bytes: Buffer): void {
-    if (this.#sealedHash !== undefined) {
-      for (let at = 0; at < bytes.length; at += CIPHER_SLICE_BYTES) {
-        this.#sealedHash.update(bytes.subarray(at, at + CIPHER_SLICE_BYTES));
-      }
-    }
+    this.#sealedHash?.update(bytes);
     this.#sealedSize += bytes.length;
     this.push(bytes);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#parallel !== undefined) {
-      this.#transformParallel(this.#parallel, chunk, callback);
-      return;
-    }
     try {
       let at = 0;
       while (at < chunk.length) {
@@ -156,47 +129,6 @@ class SealTransform extends Transform {
     }
   }
 
-  #transformParallel(parallel: ParallelRecords, chunk: Buffer, callback: TransformCallback): void {
-    try {
-      for (let at = 0; at < chunk.length; at += CIPHER_SLICE_BYTES) {
-        this.#plainHash.update(chunk.subarray(at, at + CIPHER_SLICE_BYTES));
-      }
-      let at = 0;
-      while (at < chunk.length) {
-        this.#pending ??= Buffer.allocUnsafe(this.#chunkSize);
-        const take = Math.min(chunk.length - at, this.#chunkSize - this.#inChunk);
-        chunk.copy(this.#pending, this.#inChunk, at, at + take);
-        at += take;
-        this.#inChunk += take;
-        if (this.#inChunk === this.#chunkSize) {
-          parallel.submit(this.#index++, this.#pending);
-          this.#pending = undefined;
-          this.#inChunk = 0;
-        }
-      }
-      this.#plainSize += chunk.length;
-    } catch (err) {
-      callback(toHdhError(err));
-      return;
-    }
-    // Back-pressure: the next input waits until fewer than `#limit` records are in flight.
-    this.#drain(parallel, this.#limit).then(
-      () => callback(),
-      (err: unknown) => callback(toHdhError(err)),
-    );
-  }
-
-  /** Emits sealed records in order until fewer than `limit` are in flight. */
-  async #drain(parallel: ParallelRecords, limit: number): Promise<void> {
-    while (parallel.inFlight >= limit) {
-      const sealed = await parallel.next()!;
-      if (this.destroyed) {
-        return;
-      }
-      this.#emit(sealed);
-    }
-  }
-
   #endChunk(): void {
     const cipher = this.#cipher!;
     cipher.final();
@@ -207,28 +139,10 @@ class SealTransform extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    const parallel = this.#parallel;
-    if (parallel === undefined) {
+    try {
       if (this.#cipher !== undefined) {
         this.#endChunk();
       }
-      this.#finish(callback);
-      return;
-    }
-    if (this.#inChunk > 0) {
-      parallel.submit(this.#index++, this.#pending!.subarray(0, this.#inChunk));
-      this.#pending = undefined;
-      this.#inChunk = 0;
-    }
-    this.#drain(parallel, 1).then(
-      () => (this.destroyed ? callback() : this.#finish(callback)),
-      (err: unknown) => callback(toHdhError(err)),
-    );
-  }
-
-  /** Seals the trailer (the plaintext's size and hash) and settles the result. */
-  #finish(callback: TransformCallback): void {
-    try {
       const plainSha256 = this.#plainHash.digest();
       const trailer = this.#records.cipher(this.#index, true);
       this.#emit(trailer.update(encodeTrailer(this.#plainSize, plainSha256)));

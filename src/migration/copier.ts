@@ -47,15 +47,6 @@ export interface CopierContext {
   readonly onRetry: (err: unknown, throttled: boolean) => void;
 }
 
-/**
- * Objects from this size on are sealed with {@link PARALLEL_SEAL_RECORDS} records in flight in the
- * thread pool (see SealParams.parallelRecords): it costs more CPU per byte than sealing on the main
- * thread but frees it for hashing, which wins in wall-clock for large objects (docs/benchmarks.md,
- * "Migration"). Smaller objects are many at once already and stay on the main thread.
- */
-const PARALLEL_SEAL_BYTES = 8 * 1024 * 1024;
-const PARALLEL_SEAL_RECORDS = 8;
-
 type Copied = Extract<ObjectOutcome, { kind: 'copied' }>;
 
 /** Copies `row`, retrying retryable failures; never throws except when the run is aborted. */
@@ -261,7 +252,6 @@ async function runChain(
   } else {
     const session = await ctx.sealer.seal(identityOf(row), {
       signal: ctx.signal,
-      ...(row.size >= PARALLEL_SEAL_BYTES ? { parallelRecords: PARALLEL_SEAL_RECORDS } : {}),
       ...(resumeHeader !== undefined ? { resumeHeader } : {}),
     });
     // The consumer's own error (e.g. a part that differs from the one sent before) is the one to

@@ -87,15 +87,12 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
     async seal(identity, sealOptions = {}) {
       const signal = sealOptions.signal;
       const resumeHeader = sealOptions.resumeHeader;
-      const parallel =
-        sealOptions.parallelRecords !== undefined ? { parallelRecords: sealOptions.parallelRecords } : {};
       if (resumeHeader !== undefined) {
         // Same data key, same nonces: the copier sends no record whose earlier version may differ.
         const s = await createResealStream({
           header: resumeHeader,
           resolveKey: (keyId) => keys.resolve(keyId, signal ? { signal } : {}),
           ...identity,
-          ...parallel,
           ...(signal ? { signal } : {}),
         });
         return session(s, parseSealedHeader(resumeHeader).keyId);
@@ -105,7 +102,6 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
         ...identity,
         keyId: current.keyId,
         datasetKey: current.key,
-        ...parallel,
         ...(signal ? { signal } : {}),
       });
       return session(s, current.keyId);

@@ -86,12 +86,10 @@ export interface MigrationSealer {
    * Seals one object under the current key of its dataset. With `resumeHeader` (a header this
    * sealer emitted before), it seals under that header's data key instead, so that sealing the same
    * plaintext again yields the same bytes: a multipart upload then continues after its last part.
-   * `parallelRecords` (a hint, same bytes either way) lets a sealer that can seal that many records
-   * at once off the main thread do so: worth it for large objects when a second core is free.
    */
   seal(
     identity: SealIdentity,
-    options?: { resumeHeader?: Uint8Array; parallelRecords?: number; signal?: AbortSignal },
+    options?: { resumeHeader?: Uint8Array; signal?: AbortSignal },
   ): Promise<SealSession>;
   /**
    * Seals a whole plaintext held in memory under the current key of its dataset, in one call
