@@ -10,6 +10,8 @@
  * then the bytes resent after a kill at about half of a 2 GiB object (goal: at most one part).
  *
  * `--small` (or HDH_BENCH_SMALL=1) runs every workload at a small size, to prove the bench works.
+ * HDH_BENCH_ONLY=a,b,c,kill (any of them, comma-separated) runs only those parts, e.g.
+ * `HDH_BENCH_ONLY=a npm run bench:migrate` for the large files alone.
  * hdh times include planning (listing the source), as rclone's include its listing. Data is written
  * once under bench/.out/migrate/ (git-ignored) and reused.
  */
@@ -53,6 +55,14 @@ process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
 const MIB = 1024 ** 2;
 const small = process.argv.includes('--small') || process.env['HDH_BENCH_SMALL'] === '1';
+const parts = ['a', 'b', 'c', 'kill'] as const;
+const only = (process.env['HDH_BENCH_ONLY'] ?? parts.join(',')).split(',').map((p) => p.trim());
+for (const p of only) {
+  if (!(parts as readonly string[]).includes(p)) {
+    throw new Error(`HDH_BENCH_ONLY: unknown part "${p}" (known: ${parts.join(', ')})`);
+  }
+}
+const runs = (part: (typeof parts)[number]): boolean => only.includes(part);
 const root = join(dirname(fileURLToPath(import.meta.url)), '.out', 'migrate', small ? 'small' : 'full');
 
 interface Figure {
@@ -346,18 +356,22 @@ async function main(): Promise<void> {
   console.log(`bench:migrate (${small ? 'small sizes' : 'full sizes'}), data under ${root}`);
   const largeCount = 8;
   const largeSize = small ? 4 * MIB : 128 * MIB;
-  await compare(
-    '(a) fs→fs large files',
-    Array.from({ length: largeCount }, (_, i) => ({ name: `large-${i}.bin`, size: largeSize })),
-  );
+  if (runs('a')) {
+    await compare(
+      '(a) fs→fs large files',
+      Array.from({ length: largeCount }, (_, i) => ({ name: `large-${i}.bin`, size: largeSize })),
+    );
+  }
   const smallCount = small ? 500 : 10_000;
-  await compare(
-    '(b) fs→fs small files',
-    Array.from({ length: smallCount }, (_, i) => ({
-      name: `s/${String(i % 100).padStart(2, '0')}/f-${i}.bin`,
-      size: 1024 + ((i * 7919) % (63 * 1024)),
-    })),
-  );
+  if (runs('b')) {
+    await compare(
+      '(b) fs→fs small files',
+      Array.from({ length: smallCount }, (_, i) => ({
+        name: `s/${String(i % 100).padStart(2, '0')}/f-${i}.bin`,
+        size: 1024 + ((i * 7919) % (63 * 1024)),
+      })),
+    );
+  }
   const mixed = [
     ...Array.from({ length: small ? 50 : 400 }, (_, i) => ({
       name: `m/s-${i}.bin`,
@@ -368,8 +382,12 @@ async function main(): Promise<void> {
       size: (small ? 6 : 24) * MIB + i,
     })),
   ];
-  await compareAzuriteCeph(mixed);
-  await killResume(small ? 64 * MIB : 2 * 1024 * MIB);
+  if (runs('c')) {
+    await compareAzuriteCeph(mixed);
+  }
+  if (runs('kill')) {
+    await killResume(small ? 64 * MIB : 2 * 1024 * MIB);
+  }
 }
 
 await main();
