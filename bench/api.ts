@@ -5,12 +5,20 @@
  * The servers run in a child process so that the load generator does not share their event loop.
  * For each target: latency (p50/p99) at rising fixed rates, then the most requests per second it
  * sustains, and its ratio to the bare route. Goals: p99 under 20 ms at 1,000 requests/s; at least half
- * the bare route's rate.
+ * the bare route's rate. Beside the rates, the server process's CPU time per request (user + system,
+ * asked of the child over IPC around each maximum-rate step): on a shared machine the rates move with
+ * the other load, the CPU cost of a request much less.
  *
  *   npm run bench:api -- [--duration 5] [--rates 250,500,1000,2000] [--seed 200] [--db postgres://…]
+ *                        [--only datasets,me] [--profile DIR]
+ *
+ * `--only` keeps the targets whose name contains one of the words (the bare route always runs);
+ * `--profile DIR` records the servers' CPU profile during each target's maximum-rate step and leaves
+ * it in DIR as <target>.cpuprofile (open it in Chrome DevTools or speedscope).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +33,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '200' },
     connections: { type: 'string', default: '20' },
     db: { type: 'string' },
+    only: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 
@@ -38,6 +48,7 @@ interface Served {
 /** What is measured: the bare route first (every share is relative to it). */
 function targets(s: Served): { name: string; url: string; headers: Record<string, string> }[] {
   const auth = { authorization: `Bearer ${s.token}` };
+  const words = values.only?.split(',').filter(Boolean);
   return [
     { name: 'bare Fastify route (ceiling)', url: `${s.bare}/bare`, headers: {} },
     { name: 'GET /api/datasets', url: `${s.hub}/api/datasets`, headers: auth },
@@ -45,7 +56,7 @@ function targets(s: Served): { name: string; url: string; headers: Record<string
     { name: 'GET /api/me', url: `${s.hub}/api/me`, headers: auth },
     { name: 'GET /api/applications?limit=20', url: `${s.hub}/api/applications?limit=20`, headers: auth },
     { name: 'GET /api/permits?limit=20', url: `${s.hub}/api/permits?limit=20`, headers: auth },
-  ];
+  ].filter((t, i) => i === 0 || words === undefined || words.some((w) => t.name.includes(w)));
 }
 
 if (values.serve) {
@@ -123,6 +134,23 @@ async function serve(): Promise<void> {
     token: researcher.token,
     pid: process.pid,
   };
+  // The parent asks for this process's CPU time around each step (the servers' cost per request),
+  // and with --profile starts and stops the profiler around it.
+  const inspector = new Session();
+  inspector.connect();
+  process.on('message', (message: { do: 'cpu' | 'profile' | 'save'; file?: string }) => {
+    void (async () => {
+      if (message.do === 'profile') {
+        await inspector.post('Profiler.enable');
+        await inspector.post('Profiler.start');
+      } else if (message.do === 'save') {
+        const { profile } = await inspector.post('Profiler.stop');
+        writeFileSync(message.file!, JSON.stringify(profile));
+      }
+      const { user, system } = process.cpuUsage();
+      process.send?.(user + system);
+    })();
+  });
   process.stdout.write(`${JSON.stringify(served)}\n`);
   // The parent stops this process with SIGTERM: leave no hub behind in the temporary folder.
   process.once('SIGTERM', () => {
@@ -148,10 +176,15 @@ async function measure(): Promise<void> {
     values.seed,
     ...(values.db === undefined ? [] : ['--db', values.db]),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const ask = (message: { do: 'cpu' | 'profile' | 'save'; file?: string }): Promise<number> =>
+    new Promise((resolve) => {
+      child.once('message', (micros) => resolve(micros as number));
+      child.send(message);
+    });
   const served = await new Promise<Served>((resolve, reject) => {
     let buffer = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const line = buffer.split('\n').find((l) => l.startsWith('{'));
       if (line !== undefined) {
@@ -161,13 +194,16 @@ async function measure(): Promise<void> {
     child.on('exit', (code) => reject(new Error(`the server process exited (${code})`)));
   });
   try {
-    await report(served);
+    await report(served, ask);
   } finally {
     process.kill(served.pid, 'SIGTERM');
   }
 }
 
-async function report(served: Served): Promise<void> {
+async function report(
+  served: Served,
+  ask: (message: { do: 'cpu' | 'profile' | 'save'; file?: string }) => Promise<number>,
+): Promise<void> {
   const duration = Number(values.duration);
   const connections = Number(values.connections);
   const rates = values.rates.split(',').map(Number);
@@ -198,19 +234,34 @@ async function report(served: Served): Promise<void> {
     }
   }
   console.log(
-    '\n| target | max (req/s) | p50 (ms) | p99 (ms) | share of bare | p99 at 1,000 req/s < 20 ms | ≥ 50 % of bare |',
+    '\n| target | max (req/s) | p50 (ms) | p99 (ms) | share of bare | server CPU per request (ms) | CPU × bare | p99 at 1,000 req/s < 20 ms | ≥ 50 % of bare |',
   );
-  console.log('|---|---:|---:|---:|---:|:---:|:---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|:---:|:---:|');
   let bareRate = 0;
+  let bareCpu = 0;
+  if (values.profile !== undefined) {
+    mkdirSync(values.profile, { recursive: true });
+  }
   for (const target of list) {
+    const before = await ask({ do: values.profile === undefined ? 'cpu' : 'profile' });
     const r = await autocannon({ url: target.url, headers: target.headers, connections, duration });
+    const file =
+      values.profile === undefined
+        ? undefined
+        : join(
+            values.profile,
+            `${target.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`,
+          );
+    const after = await ask(file === undefined ? { do: 'cpu' } : { do: 'save', file });
+    const perRequest = (after - before) / 1000 / Math.max(1, r.requests.total);
     if (bareRate === 0) {
       bareRate = r.requests.average;
+      bareCpu = perRequest;
     }
     const share = r.requests.average / bareRate;
     const p99 = atGoal.get(target.name);
     console.log(
-      `| ${target.name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${(share * 100).toFixed(0)} % | ${p99 === undefined ? 'n/a' : p99 < 20 ? 'yes' : 'no'} | ${share >= 0.5 ? 'yes' : 'no'} |`,
+      `| ${target.name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${(share * 100).toFixed(0)} % | ${perRequest.toFixed(3)} | ${(perRequest / bareCpu).toFixed(1)} | ${p99 === undefined ? 'n/a' : p99 < 20 ? 'yes' : 'no'} | ${share >= 0.5 ? 'yes' : 'no'} |`,
     );
   }
 }

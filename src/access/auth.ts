@@ -24,7 +24,7 @@ import {
 import { MFA_ROLES_KEY, mfaRequiredRoles, parseMfaRoles } from './settings.js';
 import { tokenDigest } from './secrets.js';
 import { API_TOKEN_PREFIX } from './service-accounts.js';
-import type { UsersTable } from '../db/index.js';
+import { prepareQuery, type UsersTable } from '../db/index.js';
 
 export interface LoginInput {
   readonly username: string;
@@ -51,10 +51,36 @@ export class AuthService {
   readonly #mfa: MfaService;
   readonly #serviceAccounts: ServiceAccountService;
 
+  /**
+   * The per-request lookup (the session, its user, their second factor and the MFA policy), compiled
+   * once: it runs on every authenticated request, and revocation must take effect at once, so it is
+   * never cached.
+   */
+  readonly #sessionLookup;
+
   constructor(ctx: AccessContext, mfa: MfaService, serviceAccounts: ServiceAccountService) {
     this.#ctx = ctx;
     this.#mfa = mfa;
     this.#serviceAccounts = serviceAccounts;
+    this.#sessionLookup = prepareQuery(ctx.hub.db, ['sessionId'], (p) =>
+      ctx.hub.db
+        .selectFrom('auth_sessions')
+        .innerJoin('users', 'users.id', 'auth_sessions.user_id')
+        .leftJoin('user_mfa', 'user_mfa.user_id', 'users.id')
+        .select((eb) => [
+          'auth_sessions.user_id',
+          'auth_sessions.mfa',
+          'auth_sessions.expires_at',
+          'auth_sessions.revoked_at',
+          'auth_sessions.revoked_reason',
+          'users.name',
+          'users.role',
+          'users.disabled_at',
+          'user_mfa.enabled as mfa_enabled',
+          eb.selectFrom('hub_meta').select('value').where('key', '=', MFA_ROLES_KEY).as('mfa_roles'),
+        ])
+        .where('auth_sessions.id', '=', p.sessionId),
+    );
   }
 
   async login(input: LoginInput, meta: RequestMeta = {}): Promise<LoginResult> {
@@ -323,24 +349,7 @@ export class AuthService {
     }
     const claims = await verifyAccessToken(this.#ctx, token);
     // One query per request: the session, its user, their second factor and the MFA policy.
-    const row = await this.#ctx.hub.db
-      .selectFrom('auth_sessions')
-      .innerJoin('users', 'users.id', 'auth_sessions.user_id')
-      .leftJoin('user_mfa', 'user_mfa.user_id', 'users.id')
-      .select((eb) => [
-        'auth_sessions.user_id',
-        'auth_sessions.mfa',
-        'auth_sessions.expires_at',
-        'auth_sessions.revoked_at',
-        'auth_sessions.revoked_reason',
-        'users.name',
-        'users.role',
-        'users.disabled_at',
-        'user_mfa.enabled as mfa_enabled',
-        eb.selectFrom('hub_meta').select('value').where('key', '=', MFA_ROLES_KEY).as('mfa_roles'),
-      ])
-      .where('auth_sessions.id', '=', claims.sessionId)
-      .executeTakeFirst();
+    const [row] = await this.#sessionLookup({ sessionId: claims.sessionId });
     if (row === undefined || row.user_id !== claims.userId) {
       throw AccessErrors.AUTH_TOKEN_INVALID('the access token names no session of this hub');
     }

@@ -13,5 +13,6 @@ export {
   type OpenDbOptions,
 } from './connection.js';
 export { DbErrors } from './errors.js';
+export { prepareQuery } from './prepared.js';
 export { isPostgres } from './column-types.js';
 export type * from './schema.js';

@@ -436,7 +436,10 @@ describe.each(dialects)('$name: HTTP API', (dialect) => {
     expect(made.headers['x-request-id']).toMatch(/^req_/);
     expect(made.headers['x-content-type-options']).toBe('nosniff');
     expect(made.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(made.headers['x-frame-options']).toBeDefined();
+    expect(made.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(made.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(made.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    expect(made.headers['referrer-policy']).toBe('no-referrer');
 
     const errors = (await fx.app.inject({ url: '/api/errors' })).json<{ code: string; status: number }[]>();
     expect(errors).toContainEqual(expect.objectContaining({ code: 'AUTH_LOCKED', status: 423 }));

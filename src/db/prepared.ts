@@ -1,0 +1,44 @@
+/**
+ * Queries built once and run many times. Building and compiling a Kysely query costs more than
+ * running it on SQLite (about 80 µs against 10 µs for the per-request session lookup, which joins
+ * three tables): hot paths compile once with placeholder values and swap in the real ones per call.
+ * @module
+ */
+import { createQueryId, type Compilable, type CompiledQuery, type Kysely } from 'kysely';
+
+const PLACEHOLDER = '\u0000hdh-prepared-';
+
+/**
+ * `build` receives one placeholder per parameter name and returns the query; each call of the result
+ * runs the compiled SQL with the values given for those names. Other values in the query (constants)
+ * stay as compiled. Throws at build time if a placeholder does not reach the parameters, so a name
+ * that is used as an identifier or concatenated into text is caught at once, not at the first call.
+ */
+export function prepareQuery<Name extends string, Row>(
+  db: Pick<Kysely<unknown>, 'executeQuery'>,
+  names: readonly Name[],
+  build: (placeholders: Readonly<Record<Name, string>>) => Compilable<Row>,
+): (values: Readonly<Record<Name, unknown>>) => Promise<Row[]> {
+  const placeholders = Object.fromEntries(names.map((n) => [n, `${PLACEHOLDER}${n}`])) as Record<
+    Name,
+    string
+  >;
+  const compiled = build(placeholders).compile();
+  const slots = compiled.parameters.map((p) =>
+    typeof p === 'string' && p.startsWith(PLACEHOLDER) ? (p.slice(PLACEHOLDER.length) as Name) : undefined,
+  );
+  for (const name of names) {
+    if (!slots.includes(name)) {
+      throw new Error(`prepared query: the placeholder for ${name} is not a parameter of ${compiled.sql}`);
+    }
+  }
+  return async (values) => {
+    const parameters = compiled.parameters.map((p, i) => {
+      const slot = slots[i];
+      return slot === undefined ? p : values[slot];
+    });
+    const query: CompiledQuery<Row> = { ...compiled, parameters, queryId: createQueryId() };
+    const result = await db.executeQuery(query);
+    return result.rows;
+  };
+}
