@@ -19,7 +19,14 @@ export {
 export { AccessConfig, OidcProviderConfig, resolveAccessConfig, type AccessConfigInput } from './config.js';
 export type { DatasetDirectory, DatasetEntry, DatasetTable } from './datasets.js';
 export type { RequestedDataset, PermitDataset, TableScope, DataRequest } from './scope.js';
-export { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor, type Page, type PageQuery } from './pagination.js';
+export {
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  decodeCursor,
+  pageLimit,
+  type Page,
+  type PageQuery,
+} from './pagination.js';
 export type { AuthService, LoginInput, LoginResult, RequestMeta } from './auth.js';
 export type { TokenPair } from './sessions.js';
 export type { UserService, UserView, AddUserInput, AddUserResult, ListUsersQuery } from './users.js';

@@ -10,8 +10,13 @@ import type { DatasetDetail, DatasetMetadata, DatasetVersion, NewDataset, NewVer
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
+/** Whether `name` is a valid dataset name (lower-case letters, digits, ".", "-", "_"; 1–100). */
+export function isDatasetName(name: string): boolean {
+  return NAME.test(name);
+}
+
 export function assertDatasetName(name: string): void {
-  if (!NAME.test(name)) {
+  if (!isDatasetName(name)) {
     throw CatalogErrors.CATALOG_INVALID_NAME(
       `dataset name "${name}" is not valid: use lower-case letters, digits, ".", "-" and "_" (1–100 characters)`,
     );

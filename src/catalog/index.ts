@@ -3,7 +3,7 @@
  * export; and the register of quarantined records.
  * @module
  */
-export { Catalog, assertDatasetName, type ListQuery, type Page } from './catalog.js';
+export { Catalog, assertDatasetName, isDatasetName, type ListQuery, type Page } from './catalog.js';
 export {
   QuarantineRegister,
   type QuarantineEntry,

@@ -4,7 +4,7 @@
  * SIGTERM, then close the server and the hub.
  * @module
  */
-import { CoreErrors } from '../core/index.js';
+import { CoreErrors, LOG_LEVELS } from '../core/index.js';
 import type { Hub } from '../hub/index.js';
 import { createLogger, serveHub } from '../server/index.js';
 import type { CliContext } from './context.js';
@@ -14,8 +14,6 @@ export interface ServeFlags {
   port?: string;
   logLevel?: string;
 }
-
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) {
@@ -29,8 +27,8 @@ export function parsePort(text: string | undefined): number | undefined {
 }
 
 export function parseLogLevel(text: string | undefined): string | undefined {
-  if (text !== undefined && !LEVELS.includes(text)) {
-    throw CoreErrors.INPUT_INVALID(`--log-level "${text}" must be one of ${LEVELS.join(', ')}`);
+  if (text !== undefined && !LOG_LEVELS.includes(text)) {
+    throw CoreErrors.INPUT_INVALID(`--log-level "${text}" must be one of ${LOG_LEVELS.join(', ')}`);
   }
   return text;
 }

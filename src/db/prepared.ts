@@ -5,6 +5,7 @@
  * @module
  */
 import { createQueryId, type Compilable, type CompiledQuery, type Kysely } from 'kysely';
+import { CoreErrors } from '../core/index.js';
 
 const PLACEHOLDER = '\u0000hdh-prepared-';
 
@@ -29,7 +30,9 @@ export function prepareQuery<Name extends string, Row>(
   );
   for (const name of names) {
     if (!slots.includes(name)) {
-      throw new Error(`prepared query: the placeholder for ${name} is not a parameter of ${compiled.sql}`);
+      throw CoreErrors.INTERNAL_ERROR(
+        `prepared query: the placeholder for ${name} is not a parameter of ${compiled.sql}`,
+      );
     }
   }
   return async (values) => {

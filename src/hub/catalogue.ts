@@ -5,10 +5,11 @@
  * and is left out; row-level data is never reachable here.
  * @module
  */
-import { decodeCursor, MAX_LIMIT, type Access, type Principal } from '../access/index.js';
+import { decodeCursor, pageLimit, type Access, type Principal } from '../access/index.js';
 import { CoreErrors } from '../core/index.js';
 import {
   exportHealthDcat,
+  isDatasetName,
   type Catalog,
   type DatasetMetadata,
   type DatasetVersion,
@@ -65,8 +66,6 @@ export interface CatalogueOptions {
   readonly publisher: string;
 }
 
-const DATASET_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
-
 export class CatalogueView {
   readonly #catalog: Catalog;
   readonly #access: Pick<Access, 'authorizer'>;
@@ -87,14 +86,11 @@ export class CatalogueView {
       type: 'collection',
       of: 'datasets',
     });
-    const limit = query.limit ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw CoreErrors.INPUT_INVALID(`limit ${limit} must be an integer from 1 to ${MAX_LIMIT}`);
-    }
+    const limit = pageLimit(query);
     // The cursor names the last dataset of the previous page: anything else was not made by this list
     // (and a NUL byte in it would be refused by PostgreSQL as a server error).
     const after = decodeCursor(query.cursor);
-    if (after !== undefined && !DATASET_NAME.test(after)) {
+    if (after !== undefined && !isDatasetName(after)) {
       throw CoreErrors.INPUT_INVALID(`cursor "${query.cursor}" was not returned by this list`);
     }
     const page = await this.#catalog.list({ ...query, limit });

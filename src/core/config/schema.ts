@@ -123,10 +123,13 @@ export const ServerConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** Log levels, most severe first; `silent` logs nothing. */
+export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export const LogConfig = Type.Object(
   {
     level: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      LOG_LEVELS.map((l) => Type.Literal(l)),
       { default: 'info' },
     ),
   },
