@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHdhError } from '../core/index.js';
+import { openDb, type HubDb } from '../db/index.js';
 import { testDialects, type TestDb } from '../db/testing.js';
 import { Catalog, QuarantineRegister, exportHealthDcat, type NewVersion } from './index.js';
 
@@ -161,5 +162,79 @@ describe.each(dialects)('$name: catalogue', (dialect) => {
     await expect(q.get('cohort-diabetes', 'nope')).rejects.toSatisfy((e) =>
       isHdhError(e, 'QUARANTINE_NOT_FOUND'),
     );
+  });
+});
+
+describe.each(dialects)('$name: catalogue generation', (dialect) => {
+  let hub: TestDb;
+  let other: HubDb;
+  let catalog: Catalog;
+  let elsewhere: Catalog;
+  beforeAll(async () => {
+    hub = await dialect.open();
+    // A second hub process on the same database: its own connection (pool), its own Catalog.
+    other = await openDb(hub.url);
+    catalog = new Catalog(hub.db);
+    elsewhere = new Catalog(other.db);
+  });
+  afterAll(async () => {
+    await other.close();
+    await hub.close();
+  });
+
+  /** Runs `write` and says whether this connection then sees another generation. */
+  const changes = async (write: () => Promise<unknown>): Promise<boolean> => {
+    const before = await catalog.generation();
+    await write();
+    return (await catalog.generation()) !== before;
+  };
+
+  it('changes with every write to datasets or their versions, whichever connection makes it', async () => {
+    expect(
+      await changes(() =>
+        elsewhere.createDataset({ name: 'gen', dataClass: 'open', store: 'local', createdBy: 'p' }),
+      ),
+    ).toBe(true);
+    expect(await changes(() => elsewhere.addVersion(version('gen', 'a'.repeat(64))))).toBe(true);
+    expect(await changes(() => elsewhere.updateMetadata('gen', { title: 'Generation' }))).toBe(true);
+    expect(await changes(() => elsewhere.moveToStore('gen', 'other'))).toBe(true);
+    // Statements that bypass the catalog are seen too: the triggers are in the database.
+    expect(
+      await changes(() =>
+        other.db.updateTable('dataset_versions').set({ persons: 11 }).where('dataset', '=', 'gen').execute(),
+      ),
+    ).toBe(true);
+    expect(
+      await changes(() => other.db.deleteFrom('dataset_versions').where('dataset', '=', 'gen').execute()),
+    ).toBe(true);
+    expect(await changes(() => other.db.deleteFrom('datasets').where('name', '=', 'gen').execute())).toBe(
+      true,
+    );
+    // Writes to other tables leave it alone.
+    expect(
+      await changes(() => other.db.insertInto('hub_meta').values({ key: 'gen-test', value: '1' }).execute()),
+    ).toBe(false);
+  });
+
+  it('changes when the writing transaction commits, and not at all if it rolls back', async () => {
+    const before = await catalog.generation();
+    await other.db.transaction().execute(async (trx) => {
+      await elsewhere.createDataset(
+        { name: 'gen-tx', dataClass: 'open', store: 'local', createdBy: 'p' },
+        trx,
+      );
+      expect(await catalog.generation()).toBe(before);
+    });
+    const committed = await catalog.generation();
+    expect(committed).not.toBe(before);
+
+    await expect(
+      other.db.transaction().execute(async (trx) => {
+        await elsewhere.updateMetadata('gen-tx', { title: 'never' }, trx);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await catalog.generation()).toBe(committed);
+    expect((await catalog.metadata('gen-tx')).title).toBe('gen-tx');
   });
 });

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, DatasetsTable, DatasetVersionsTable } from '../db/index.js';
+import { CoreErrors } from '../core/index.js';
+import { prepareQuery, type Database, type DatasetsTable, type DatasetVersionsTable } from '../db/index.js';
 import { CatalogErrors } from './errors.js';
 import type { DatasetDetail, DatasetMetadata, DatasetVersion, NewDataset, NewVersion } from './types.js';
 
@@ -40,9 +41,27 @@ export interface Page<T> {
 
 export class Catalog {
   readonly #db: Kysely<Database>;
+  /** Compiled once: readers of a cached catalogue run it on every request. */
+  readonly #generation;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.#generation = prepareQuery(db, [], () =>
+      db.selectFrom('catalogue_generation').select('value').where('id', '=', 1),
+    );
+  }
+
+  /**
+   * The catalogue's generation: it changes, by database trigger, in the same transaction as any change
+   * to a dataset or its versions, made by any process sharing the database. Whatever was read from the
+   * catalogue under one generation is still true while the generation has not changed.
+   */
+  async generation(): Promise<number> {
+    const [row] = await this.#generation({});
+    if (row === undefined) {
+      throw CoreErrors.INTERNAL_ERROR('the catalogue generation row is missing from the database');
+    }
+    return row.value;
   }
 
   async createDataset(input: NewDataset, trx: Kysely<Database> = this.#db): Promise<DatasetMetadata> {

@@ -81,6 +81,12 @@ export interface DatasetInputsTable {
   bytes: number;
 }
 
+/** One row (id 1): bumped by trigger in every transaction that changes the catalogue's tables. */
+export interface CatalogueGenerationTable {
+  id: number;
+  value: number;
+}
+
 export interface QuarantineTable {
   id: string;
   dataset: string;
@@ -390,6 +396,7 @@ export interface Database {
   datasets: DatasetsTable;
   dataset_versions: DatasetVersionsTable;
   dataset_inputs: DatasetInputsTable;
+  catalogue_generation: CatalogueGenerationTable;
   quarantine: QuarantineTable;
   objects: ObjectsTable;
   migrations: MigrationsTable;

@@ -11,10 +11,12 @@ import {
   exportHealthDcat,
   isDatasetName,
   type Catalog,
+  type DatasetDetail,
   type DatasetMetadata,
   type DatasetVersion,
   type ListQuery,
 } from '../catalog/index.js';
+import { GenerationMemo } from './generation-memo.js';
 
 export interface DatasetSummary {
   readonly name: string;
@@ -66,10 +68,27 @@ export interface CatalogueOptions {
   readonly publisher: string;
 }
 
+/** Bounds on what one hub process keeps of the catalogue (listing pages, dataset descriptions). */
+const MEMO_PAGES = 256;
+const MEMO_DATASETS = 256;
+
+export interface CataloguePage {
+  readonly items: DatasetSummary[];
+  readonly nextCursor?: string;
+}
+
+/**
+ * Pages and descriptions are served from memory while the catalogue's generation (one primary-key read
+ * per request) is unchanged, so a change made through any hub process sharing the database is seen on
+ * the next request. What is kept is the same for every principal: who may read it is decided on every
+ * request, before the memory is looked at. Values handed out are frozen and shared.
+ */
 export class CatalogueView {
   readonly #catalog: Catalog;
   readonly #access: Pick<Access, 'authorizer'>;
   readonly #options: CatalogueOptions;
+  readonly #pages = new GenerationMemo<CataloguePage>(MEMO_PAGES);
+  readonly #datasets = new GenerationMemo<DatasetView>(MEMO_DATASETS);
 
   constructor(catalog: Catalog, access: Pick<Access, 'authorizer'>, options: CatalogueOptions) {
     this.#catalog = catalog;
@@ -81,7 +100,7 @@ export class CatalogueView {
   async list(
     principal: Principal,
     query: Omit<ListQuery, 'limit'> & { readonly limit?: number } = {},
-  ): Promise<{ items: DatasetSummary[]; nextCursor?: string }> {
+  ): Promise<CataloguePage> {
     await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', {
       type: 'collection',
       of: 'datasets',
@@ -93,43 +112,35 @@ export class CatalogueView {
     if (after !== undefined && !isDatasetName(after)) {
       throw CoreErrors.INPUT_INVALID(`cursor "${query.cursor}" was not returned by this list`);
     }
-    const page = await this.#catalog.list({ ...query, limit });
-    return {
+    const { q, theme, dataClass, cursor } = query;
+    const key = JSON.stringify([q, theme, dataClass, cursor, limit]);
+    const generation = await this.#catalog.generation();
+    const kept = this.#pages.get(generation, key);
+    if (kept !== undefined) {
+      return kept;
+    }
+    const page = await this.#catalog.list({
+      limit,
+      ...(q === undefined ? {} : { q }),
+      ...(theme === undefined ? {} : { theme }),
+      ...(dataClass === undefined ? {} : { dataClass }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    return this.#pages.set(generation, key, {
       items: page.items.map(summary),
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
-    };
+    });
   }
 
   async get(principal: Principal, name: string): Promise<DatasetView> {
     await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', { type: 'dataset', name });
-    const detail = await this.#catalog.detail(name);
-    const current = detail.current;
-    return {
-      ...summary(detail),
-      versions: detail.versions.map(version),
-      ...(current === undefined
-        ? {}
-        : {
-            current: {
-              ...version(current),
-              tables: current.tables.map((t) => ({
-                name: t.name,
-                ...(t.description === undefined ? {} : { description: t.description }),
-                rows: t.rows,
-                bytes: t.bytes,
-                columns: t.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
-              })),
-              lineage: {
-                inputs: current.inputs.map((i) => ({
-                  fileName: i.fileName,
-                  sha256: i.sha256,
-                  bytes: i.bytes,
-                })),
-                summary: current.summary,
-              },
-            },
-          }),
-    };
+    const generation = await this.#catalog.generation();
+    const kept = this.#datasets.get(generation, name);
+    if (kept !== undefined) {
+      return kept;
+    }
+    // A name not in the catalogue throws here and is not kept: names come from requests.
+    return this.#datasets.set(generation, name, view(await this.#catalog.detail(name)));
   }
 
   /** The whole catalogue as HealthDCAT-AP JSON-LD. */
@@ -140,6 +151,36 @@ export class CatalogueView {
     });
     return exportHealthDcat(this.#catalog, this.#options);
   }
+}
+
+function view(detail: DatasetDetail): DatasetView {
+  const current = detail.current;
+  return {
+    ...summary(detail),
+    versions: detail.versions.map(version),
+    ...(current === undefined
+      ? {}
+      : {
+          current: {
+            ...version(current),
+            tables: current.tables.map((t) => ({
+              name: t.name,
+              ...(t.description === undefined ? {} : { description: t.description }),
+              rows: t.rows,
+              bytes: t.bytes,
+              columns: t.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
+            })),
+            lineage: {
+              inputs: current.inputs.map((i) => ({
+                fileName: i.fileName,
+                sha256: i.sha256,
+                bytes: i.bytes,
+              })),
+              summary: current.summary,
+            },
+          },
+        }),
+  };
 }
 
 function summary(meta: DatasetMetadata): DatasetSummary {

@@ -4,6 +4,8 @@
  * precise problems for bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../catalog/index.js';
+import { openDb } from '../db/index.js';
 import { testDialects, type TestDb } from '../db/testing.js';
 import { userWithSession } from '../access/testing.js';
 import { bearer, serverFixture, type ServerFixture } from './testing/server-fixture.js';
@@ -88,6 +90,35 @@ describe.each(dialects)('$name: catalogue API', (dialect) => {
     });
     // Where the sealed objects lie and under which key is the hub's business, not the catalogue's.
     expect(response.body).not.toMatch(/objectKey|datasets\/cohort\/v|keyId|hmac:|"store"/);
+  });
+
+  it('serves a change made by another hub process on the same database on the next request', async () => {
+    const before = await get('/api/datasets');
+    expect(before.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect((await get('/api/datasets')).body).toBe(before.body);
+    const other = await openDb(hub.url);
+    try {
+      const elsewhere = new Catalog(other.db);
+      await elsewhere.createDataset({
+        name: 'between',
+        dataClass: 'open',
+        store: 'local',
+        title: 'Written by another process',
+        createdBy: 'p',
+      });
+      expect(
+        (await get('/api/datasets')).json<{ items: { name: string }[] }>().items.map((d) => d.name),
+      ).toEqual(['between', 'cohort', 'registry']);
+      await elsewhere.updateMetadata('between', { description: 'Described since' });
+      expect((await get('/api/datasets/between')).json<{ description: string }>().description).toBe(
+        'Described since',
+      );
+      await other.db.deleteFrom('datasets').where('name', '=', 'between').execute();
+      expect((await get('/api/datasets/between')).statusCode).toBe(404);
+      expect((await get('/api/datasets')).body).toBe(before.body);
+    } finally {
+      await other.close();
+    }
   });
 
   it('exports the whole catalogue as HealthDCAT-AP JSON-LD', async () => {

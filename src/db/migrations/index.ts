@@ -8,10 +8,12 @@ import * as foundation from './0001-foundation.js';
 import * as migration from './0003-migration.js';
 import * as catalog from './0004-catalog.js';
 import * as access from './0005-access.js';
+import * as catalogueGeneration from './0006-catalogue-generation.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-foundation': foundation,
   '0003-migration': migration,
   '0004-catalog': catalog,
   '0005-access': access,
+  '0006-catalogue-generation': catalogueGeneration,
 };

@@ -1,4 +1,5 @@
 /** The catalogue: `/api/datasets` and the HealthDCAT-AP export `/api/catalog/dcat`. Never row-level data. */
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteModule } from '../context.js';
 import { principalOf } from '../context.js';
@@ -15,6 +16,18 @@ import {
 export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
   const { catalogue } = deps;
   const tags = ['catalogue'];
+  // The view hands out the same frozen page or description while the catalogue is unchanged: its
+  // bytes, made by the route's own response serialiser, are kept beside it and go once per change.
+  const serialised = new WeakMap<object, Buffer>();
+  const sendShared = (reply: FastifyReply, view: object): FastifyReply => {
+    let body = serialised.get(view);
+    if (body === undefined) {
+      const text = reply.serialize(view);
+      body = typeof text === 'string' ? Buffer.from(text) : Buffer.from(new Uint8Array(text));
+      serialised.set(view, body);
+    }
+    return reply.type('application/json; charset=utf-8').send(body);
+  };
 
   app.get(
     '/api/datasets',
@@ -28,7 +41,7 @@ export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
         response: responses({ 200: Page(DatasetSummary) }),
       },
     },
-    async (request) => catalogue.list(principalOf(request), request.query),
+    async (request, reply) => sendShared(reply, await catalogue.list(principalOf(request), request.query)),
   );
 
   app.get(
@@ -43,7 +56,8 @@ export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
         response: responses({ 200: DatasetDetail }),
       },
     },
-    async (request) => catalogue.get(principalOf(request), request.params.name),
+    async (request, reply) =>
+      sendShared(reply, await catalogue.get(principalOf(request), request.params.name)),
   );
 
   app.get(
