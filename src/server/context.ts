@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.js';
 import type { Access, DatasetDirectory, Principal, RequestMeta } from '../access/index.js';
 import type { HubDb } from '../db/index.js';
-import type { CatalogueView } from '../hub/index.js';
+import type { CatalogueView, Hub } from '../hub/index.js';
 
 /** The Fastify instance routes are written against (TypeBox types the handlers). */
 export type HubApp = FastifyInstance<
@@ -49,6 +49,11 @@ export interface AppDeps {
   readonly datasets: DatasetDirectory;
   /** The catalogue as principals read it (`/api/datasets`, `/api/catalog/dcat`). */
   readonly catalogue: CatalogueView;
+  /**
+   * The whole hub, for the routes that act on its stores, keys, sovereignty policy, ingestion and
+   * migrations. Without it (tests of the access routes alone) those routes are not registered.
+   */
+  readonly operations?: Hub;
   /** Default: a fresh registry. */
   readonly metrics?: Registry;
   /** From {@link createLogger} (it redacts secrets); default: no logs. */

@@ -4,7 +4,7 @@
  * @module
  */
 export { createApp } from './app.js';
-export { serveHub, type RunningServer, type ServeOptions } from './serve.js';
+export { createHubApp, serveHub, type RunningServer, type ServeOptions } from './serve.js';
 export { ServerErrors } from './errors.js';
 export { toProblem, normalizeError, PROBLEM_CONTENT_TYPE, type Problem, type FieldError } from './problem.js';
 export { createLogger, redactUrl, REDACTED_PATHS, type LoggerSettings } from './logging.js';

@@ -9,46 +9,22 @@ import { testDialects, type TestDb } from '../db/testing.js';
 import { codeFor, PASSWORD, type TestHub } from '../access/testing.js';
 import type { Principal } from '../access/index.js';
 import { bearer, serverFixture, type ServerFixture } from './testing/server-fixture.js';
+import {
+  ALL,
+  documentedRoutes,
+  each,
+  expectAnonymousRefused,
+  expectMatrix,
+  PRINCIPALS,
+  signInEveryone,
+  USERS,
+  type Case as MatrixCase,
+  type Who,
+} from './testing/matrix.js';
 
 const dialects = await testDialects();
 
-const PRINCIPALS = [
-  'operator',
-  'producer',
-  'reviewer',
-  'researcher+permit',
-  'researcher-permit',
-  'checker',
-  'auditor',
-  'service:producer',
-  'service:auditor',
-] as const;
-type Who = (typeof PRINCIPALS)[number];
-const USERS: readonly Who[] = PRINCIPALS.filter((p) => !p.startsWith('service:'));
-const ALL: readonly Who[] = PRINCIPALS;
-
-/** Fresh resources a case acts on, built by the services (not by the routes under test). */
-interface Fx {
-  readonly appId?: string;
-  readonly permitId?: string;
-  readonly user?: string;
-  readonly account?: string;
-  readonly tokenId?: string;
-}
-
-interface Case {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-  /** The route as Fastify declares it. */
-  readonly route: string;
-  readonly url: (fx: Fx, who: Who) => string;
-  readonly body?: (fx: Fx, who: Who) => unknown;
-  readonly prepare?: (t: TestHub, n: number) => Promise<Fx>;
-  /** Who may, and the status they get; everyone else signed in gets 403. */
-  readonly allow: Partial<Record<Who, number>>;
-}
-
-const each = (who: readonly Who[], status: number): Partial<Record<Who, number>> =>
-  Object.fromEntries(who.map((w) => [w, status]));
+type Case = MatrixCase<TestHub>;
 
 const REQUEST = {
   project: 'Matrix study',
@@ -69,36 +45,11 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
   beforeAll(async () => {
     hub = await dialect.open();
     fx = await serverFixture(hub, { server: { authRateLimit: { max: 10_000, windowMs: 60_000 } } });
-    const { access, operator } = fx.t;
-    const userNames: Record<string, string> = {
-      operator: 'op',
-      producer: 'pro',
-      reviewer: 'rev',
-      'researcher+permit': 'res',
-      'researcher-permit': 'out',
-      checker: 'chk',
-      auditor: 'aud',
-    };
-    for (const who of USERS) {
-      const role = who.startsWith('researcher') ? 'researcher' : who;
-      await access.users.add(operator, { name: userNames[who]!, role, password: PASSWORD });
-      const login = await access.auth.login({ username: userNames[who]!, password: PASSWORD });
-      tokens.set(who, login.accessToken);
-      principals.set(who, await access.auth.authenticate(login.accessToken));
-    }
-    // Researchers read data only with a second factor in the session.
-    for (const who of ['researcher+permit', 'researcher-permit'] as const) {
-      const p = principals.get(who)!;
-      const enrolment = await access.mfa.enrol(p);
-      await access.mfa.verify(p, codeFor(fx.t, enrolment.secret));
-      principals.set(who, await access.auth.authenticate(tokens.get(who)));
-    }
-    for (const role of ['producer', 'auditor'] as const) {
-      await access.serviceAccounts.create(operator, { name: `svc-${role}`, role });
-      const issued = await access.serviceAccounts.issueToken(operator, `svc-${role}`, { label: 'matrix' });
-      tokens.set(`service:${role}`, issued.token);
-      principals.set(`service:${role}`, await access.auth.authenticate(issued.token));
-    }
+    const signedIn = await signInEveryone(fx.t.access, fx.t.operator, PASSWORD, (secret) =>
+      codeFor(fx.t, secret),
+    );
+    signedIn.tokens.forEach((token, who) => tokens.set(who, token));
+    signedIn.principals.forEach((principal, who) => principals.set(who, principal));
     standing = await approvedPermit(fx.t);
   });
   afterAll(async () => {
@@ -387,71 +338,22 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
   ];
 
   it('covers every route of the API', () => {
-    const documented = Object.entries(
-      (fx.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths,
-    ).flatMap(([path, methods]) =>
-      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
-    );
     const covered = [...CASES.map((c) => `${c.method} ${c.route}`), ...PUBLIC];
     expect(new Set(covered).size).toBe(covered.length);
-    expect([...documented].sort()).toEqual([...covered].sort());
+    expect(documentedRoutes(fx.app).sort()).toEqual([...covered].sort());
   });
 
   it('answers anonymous callers 401 on every protected route', async () => {
-    for (const c of CASES) {
-      const f = c.prepare === undefined ? {} : await c.prepare(fx.t, 0);
-      const response = await fx.app.inject({
-        method: c.method,
-        url: c.url(f, 'operator'),
-        ...(c.body === undefined ? {} : { payload: c.body(f, 'operator') as object }),
-      });
-      expect({
-        route: `${c.method} ${c.route}`,
-        status: response.statusCode,
-        code: response.json<{ code: string }>().code,
-      }).toEqual({
-        route: `${c.method} ${c.route}`,
-        status: 401,
-        code: 'AUTH_REQUIRED',
-      });
-    }
+    await expectAnonymousRefused(fx.app, CASES, fx.t);
   });
 
   it('allows exactly the listed principals on every route, denies the others and audits each denial', async () => {
     const deniedBefore = await countDenied();
-    let denials = 0;
-    let n = 1;
-    for (const c of CASES) {
-      for (const who of PRINCIPALS) {
-        const f = c.prepare === undefined ? {} : await c.prepare(fx.t, n++);
-        const response = await fx.app.inject({
-          method: c.method,
-          url: c.url(f, who),
-          headers: bearer(tokens.get(who)!),
-          ...(c.body === undefined ? {} : { payload: c.body(f, who) as object }),
-        });
-        if (c.route === '/api/me/mfa/enrol' && response.statusCode === 200) {
-          enrolments.set(who, response.json<{ secret: string }>().secret);
-        }
-        const expected = c.allow[who] ?? 403;
-        const body = response.statusCode === 204 ? {} : response.json<{ code?: string; detail?: string }>();
-        expect({
-          route: `${c.method} ${c.route}`,
-          who,
-          status: response.statusCode,
-          detail: body.detail,
-        }).toEqual({
-          route: `${c.method} ${c.route}`,
-          who,
-          status: expected,
-          detail: expected < 400 ? undefined : expect.any(String),
-        });
-        if (expected === 403) {
-          expect(body.code).toBe('ACCESS_DENIED');
-          denials++;
-        }
+    const denials = await expectMatrix(fx.app, CASES, fx.t, tokens, (c, who, response) => {
+      if (c.route === '/api/me/mfa/enrol' && response.statusCode === 200) {
+        enrolments.set(who, response.json<{ secret: string }>().secret);
       }
-    }
+    });
     expect(denials).toBeGreaterThan(150);
     expect((await countDenied()) - deniedBefore).toBe(denials);
   });

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { CatalogueView, catalogDirectory, type Hub } from '../hub/index.js';
 import { createApp } from './app.js';
 import type { HubApp } from './context.js';
@@ -25,19 +26,29 @@ export interface ServeOptions {
   readonly version?: string;
 }
 
-export async function serveHub(hub: Hub, options: ServeOptions = {}): Promise<RunningServer> {
+/** The application for a hub, as `hdh serve` runs it (without listening). */
+export async function createHubApp(
+  hub: Hub,
+  options: Pick<ServeOptions, 'logger' | 'version'> & {
+    readonly metrics?: Registry;
+    /** false: only the access and catalogue routes (tests compare the two route sets). */
+    readonly operations?: boolean;
+  } = {},
+): Promise<HubApp> {
   const access = await hub.access();
   const server = hub.config.server;
-  const app = await createApp({
+  return createApp({
     hub: hub.db,
     audit: hub.audit,
     access,
+    ...(options.operations === false ? {} : { operations: hub }),
     datasets: catalogDirectory(hub.catalog),
     catalogue: new CatalogueView(hub.catalog, access, {
       baseUrl: access.config.publicUrl,
       publisher: access.config.publisher,
     }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     config: {
       bodyLimit: server.bodyLimitBytes,
       trustProxy: server.trustProxy,
@@ -45,6 +56,11 @@ export async function serveHub(hub: Hub, options: ServeOptions = {}): Promise<Ru
       ...(options.version === undefined ? {} : { version: options.version }),
     },
   });
+}
+
+export async function serveHub(hub: Hub, options: ServeOptions = {}): Promise<RunningServer> {
+  const server = hub.config.server;
+  const app = await createHubApp(hub, options);
   let url: string;
   try {
     url = await app.listen({ host: options.host ?? server.host, port: options.port ?? server.port });

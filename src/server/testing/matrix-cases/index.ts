@@ -1,0 +1,12 @@
+/**
+ * The matrix cases of the routes that act on the hub itself (stores, keys, sovereignty, ingestion,
+ * quarantine, migrations): one file per concept, listed here. matrix-operations.test.ts walks them
+ * and checks that together they cover every such route.
+ * @module
+ */
+import type { Case } from '../matrix.js';
+import type { HubServerFixture } from '../hub-server.js';
+
+export type OperationCase = Case<HubServerFixture>;
+
+export const OPERATION_CASES: readonly OperationCase[] = [];
