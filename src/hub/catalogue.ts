@@ -68,9 +68,13 @@ export interface CatalogueOptions {
   readonly publisher: string;
 }
 
-/** Bounds on what one hub process keeps of the catalogue (listing pages, dataset descriptions). */
-const MEMO_PAGES = 256;
-const MEMO_DATASETS = 256;
+/**
+ * Bounds on what one hub process keeps of the catalogue: a page holds up to 200 datasets (about 70 kB
+ * of JSON, kept as objects and as bytes: some 15 MB for 64 such pages), a description a few kB per
+ * table. Search words and cursors come from requests: the bound, not the traffic, limits the memory.
+ */
+const MEMO_PAGES = 64;
+const MEMO_DATASETS = 128;
 
 export interface CataloguePage {
   readonly items: DatasetSummary[];
