@@ -6,7 +6,9 @@ import { isPostgres } from '../column-types.js';
  * in the same transaction, by trigger, whoever makes it (the catalog, a migration cut-over, another
  * hub process sharing the database, a hand-written statement). A hub serving the catalogue from
  * memory reads it with one primary-key lookup per request and drops what it holds when it changed.
- * Readers never wait: the bump is an ordinary row update, visible when the writer commits.
+ * Readers never wait: the bump is an ordinary row update, visible when the writer commits. Writers
+ * of the catalogue queue on that row until the one before commits; they are rare (ingestion, edits,
+ * cut-overs) and short.
  */
 const TABLES = ['datasets', 'dataset_versions'] as const;
 
