@@ -6,11 +6,8 @@
  * The spooled file is removed whatever happens.
  * @module
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { CoreErrors, newId } from '../core/index.js';
 import { CatalogErrors } from '../catalog/index.js';
 import { defaultProfile, IngestErrors, parseCsvSchemaText } from '../ingest/index.js';
@@ -40,20 +37,31 @@ export interface IngestUploadOptions extends Pick<
   readonly create?: boolean;
 }
 
-/** Counts the bytes that pass and fails once they exceed the maximum. */
-class SizeLimit extends Transform {
-  bytes = 0;
-  constructor(private readonly max: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.max) {
-      done(tooLarge(this.max));
-      return;
+/**
+ * Writes the body to `file`, refusing it once it exceeds `max` bytes. The body is only read, never
+ * destroyed here: the caller still answers on the connection it arrived on.
+ */
+async function spool(
+  body: AsyncIterable<Uint8Array>,
+  file: string,
+  max: number,
+  signal?: AbortSignal,
+): Promise<number> {
+  const out = await open(file, 'wx', 0o600);
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      signal?.throwIfAborted();
+      bytes += chunk.length;
+      if (bytes > max) {
+        throw tooLarge(max);
+      }
+      await out.write(chunk);
     }
-    done(null, chunk);
+  } finally {
+    await out.close();
   }
+  return bytes;
 }
 
 function tooLarge(max: number) {
@@ -93,14 +101,8 @@ export async function ingestUpload(hub: Hub, options: IngestUploadOptions): Prom
   const file = join(uploadDir, `upload.${format}${options.gzip ? '.gz' : ''}`);
   try {
     await mkdir(uploadDir, { recursive: true, mode: 0o700 });
-    const limit = new SizeLimit(maxBytes);
-    await pipeline(
-      options.body,
-      limit,
-      createWriteStream(file, { mode: 0o600 }),
-      ...(options.signal ? [{ signal: options.signal }] : []),
-    );
-    if (limit.bytes === 0) {
+    const bytes = await spool(options.body, file, maxBytes, options.signal);
+    if (bytes === 0) {
       throw IngestErrors.INGEST_UPLOAD_EMPTY(
         `the upload for dataset "${dataset}" is empty: send the file as the body`,
       );

@@ -7,6 +7,7 @@
  * @module
  */
 import { Readable } from 'node:stream';
+import type { Static } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../access/index.js';
 import {
@@ -82,6 +83,52 @@ export const ingestRoutes: RouteModule = (app, { deps, authenticate }) => {
     name: string,
   ) => authorizer.enforce(principal, action, { type: 'dataset', name });
 
+  const ingest = async (
+    request: FastifyRequest<{
+      Params: Static<typeof DatasetPath>;
+      Querystring: Static<typeof IngestQuery>;
+      Headers: Static<typeof IngestHeaders>;
+    }>,
+    reply: FastifyReply,
+  ) => {
+    const principal = principalOf(request);
+    const { name } = request.params;
+    await may(principal, 'dataset.write', name);
+    const type = mediaType(request);
+    const format = type === undefined ? undefined : UPLOAD_TYPES[type];
+    if (format === undefined) {
+      throw unsupported(type, Object.keys(UPLOAD_TYPES));
+    }
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== 'identity' && encoding !== 'gzip') {
+      throw unsupported(`with Content-Encoding ${encoding}`, ['gzip or no Content-Encoding']);
+    }
+    const schema = request.headers['hdh-csv-schema'];
+    const declared = request.headers['content-length'];
+    const q = request.query;
+    const result = await ingestUpload(hub, {
+      dataset: name,
+      body:
+        request.body instanceof Readable
+          ? request.body.iterator({ destroyOnReturn: false })
+          : Readable.from([]),
+      format,
+      gzip: encoding === 'gzip',
+      maxBytes: hub.config.server.ingestUploadLimitBytes,
+      actor: principal.actor,
+      signal: abortOnHangUp(reply),
+      ...(declared !== undefined ? { declaredBytes: Number(declared) } : {}),
+      ...(schema !== undefined ? { csvSchema: Buffer.from(schema, 'base64').toString('utf8') } : {}),
+      ...(q.create !== undefined ? { create: q.create } : {}),
+      ...(q.fileName !== undefined ? { fileName: q.fileName } : {}),
+      ...(q.title !== undefined ? { title: q.title } : {}),
+      ...(q.description !== undefined ? { description: q.description } : {}),
+      ...(q.store !== undefined ? { store: q.store } : {}),
+      ...(q.quarantineStore !== undefined ? { quarantineStore: q.quarantineStore } : {}),
+    });
+    return reply.code(result.version === undefined ? 200 : 201).send(ingestAnswer(result));
+  };
+
   void app.register((scope: HubApp, _opts, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, next) => next(null, payload));
@@ -104,39 +151,13 @@ export const ingestRoutes: RouteModule = (app, { deps, authenticate }) => {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
-        const { name } = request.params;
-        await may(principal, 'dataset.write', name);
-        const type = mediaType(request);
-        const format = type === undefined ? undefined : UPLOAD_TYPES[type];
-        if (format === undefined) {
-          throw unsupported(type, Object.keys(UPLOAD_TYPES));
+        try {
+          return await ingest(request, reply);
+        } catch (err) {
+          // The rest of a refused upload is not worth reading: the connection closes after the answer.
+          void reply.header('connection', 'close');
+          throw err;
         }
-        const encoding = request.headers['content-encoding']?.trim().toLowerCase();
-        if (encoding !== undefined && encoding !== 'identity' && encoding !== 'gzip') {
-          throw unsupported(`with Content-Encoding ${encoding}`, ['gzip or no Content-Encoding']);
-        }
-        const schema = request.headers['hdh-csv-schema'];
-        const declared = request.headers['content-length'];
-        const q = request.query;
-        const result = await ingestUpload(hub, {
-          dataset: name,
-          body: request.body instanceof Readable ? request.body : Readable.from([]),
-          format,
-          gzip: encoding === 'gzip',
-          maxBytes: hub.config.server.ingestUploadLimitBytes,
-          actor: principal.actor,
-          signal: abortOnHangUp(reply),
-          ...(declared !== undefined ? { declaredBytes: Number(declared) } : {}),
-          ...(schema !== undefined ? { csvSchema: Buffer.from(schema, 'base64').toString('utf8') } : {}),
-          ...(q.create !== undefined ? { create: q.create } : {}),
-          ...(q.fileName !== undefined ? { fileName: q.fileName } : {}),
-          ...(q.title !== undefined ? { title: q.title } : {}),
-          ...(q.description !== undefined ? { description: q.description } : {}),
-          ...(q.store !== undefined ? { store: q.store } : {}),
-          ...(q.quarantineStore !== undefined ? { quarantineStore: q.quarantineStore } : {}),
-        });
-        return reply.code(result.version === undefined ? 200 : 201).send(ingestAnswer(result));
       },
     );
     done();
