@@ -14,6 +14,7 @@ import {
   type DatasetMetadata,
   type DatasetVersion,
   type ListQuery,
+  type QuarantineRegister,
 } from '../catalog/index.js';
 
 export interface DatasetSummary {
@@ -57,6 +58,8 @@ export interface DatasetView extends DatasetSummary {
       readonly summary: DatasetVersion['summary'];
     };
   };
+  /** Quarantined records per status, for those who may read the quarantine (operator, producers). */
+  readonly quarantine?: Record<string, number>;
 }
 
 export interface CatalogueOptions {
@@ -64,6 +67,8 @@ export interface CatalogueOptions {
   readonly baseUrl: string;
   /** The Health Data Access Body publishing the catalogue. */
   readonly publisher: string;
+  /** The quarantine register, whose counts a dataset shows to those allowed `quarantine.read`. */
+  readonly quarantine?: Pick<QuarantineRegister, 'counts'>;
 }
 
 export class CatalogueView {
@@ -104,6 +109,7 @@ export class CatalogueView {
     await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', { type: 'dataset', name });
     const detail = await this.#catalog.detail(name);
     const current = detail.current;
+    const quarantine = await this.#quarantineCounts(principal, name);
     return {
       ...summary(detail),
       versions: detail.versions.map(version),
@@ -129,7 +135,21 @@ export class CatalogueView {
               },
             },
           }),
+      ...(quarantine === undefined ? {} : { quarantine }),
     };
+  }
+
+  /** Counts only: the register's entries and contents are behind the quarantine routes. */
+  async #quarantineCounts(principal: Principal, name: string): Promise<Record<string, number> | undefined> {
+    const register = this.#options.quarantine;
+    if (register === undefined) {
+      return undefined;
+    }
+    const decision = await this.#access.authorizer.authorize(principal, 'quarantine.read', {
+      type: 'dataset',
+      name,
+    });
+    return decision.allowed ? register.counts(name) : undefined;
   }
 
   /** The whole catalogue as HealthDCAT-AP JSON-LD. */

@@ -7,6 +7,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '../db/testing.js';
 import { ingestIntoHub } from '../hub/index.js';
@@ -129,6 +130,14 @@ describe.each(dialects)('$name: ingestion and quarantine over the API', (dialect
       title: 'Cohort',
       current: { persons: 12, lineage: { inputs: [{ fileName: 'export.ndjson', bytes: body.length }] } },
     });
+    expect(dataset.json()).toMatchObject({ quarantine: { open: first.quarantined } });
+    const asReviewer = await fx.app.inject({
+      method: 'GET',
+      url: '/api/datasets/cohort',
+      headers: bearer(fx.tokens.get('reviewer')!),
+    });
+    expect(asReviewer.statusCode).toBe(200);
+    expect(asReviewer.json()).not.toHaveProperty('quarantine');
     const audit = (await auditOf('dataset.ingest')).filter((e) => e.target === 'dataset:cohort');
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toBe(fx.principals.get('producer')!.actor);
@@ -140,6 +149,16 @@ describe.each(dialects)('$name: ingestion and quarantine over the API', (dialect
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ version: null, skipped: [{ version: 1 }] });
     expect((await get('/api/datasets/cohort')).json()).toMatchObject({ currentVersion: 1 });
+  });
+
+  it('reads a gzipped upload (Content-Encoding: gzip) as the file it compresses', async () => {
+    const lines = `${await patientLine('api-gzip')}\n${await patientLine('api-gzip', 'bad id')}\n`;
+    const r = await upload('zipped', gzipSync(lines), {
+      query: 'create=true&fileName=patients.ndjson.gz',
+      headers: { 'content-encoding': 'gzip' },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ read: 2, accepted: 1, quarantined: 1, persons: 1 });
   });
 
   it('gives the same result as hdh ingest (ingestIntoHub) on the same bytes', async () => {

@@ -381,4 +381,9 @@ export const DatasetDetail = Type.Object({
       }),
     }),
   ),
+  quarantine: Type.Optional(
+    Type.Record(Type.String(), Type.Integer(), {
+      description: 'quarantined records per status; only for those who may read the quarantine',
+    }),
+  ),
 });

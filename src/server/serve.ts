@@ -46,6 +46,7 @@ export async function createHubApp(
     catalogue: new CatalogueView(hub.catalog, access, {
       baseUrl: access.config.publicUrl,
       publisher: access.config.publisher,
+      quarantine: hub.quarantine,
     }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
