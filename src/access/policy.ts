@@ -63,6 +63,17 @@ export const POLICY = {
     grants: { producer: 'always' },
     kinds: ['user', 'service'],
   },
+  // Quarantine: records an ingest set aside. Their original content may name people (class
+  // identifying-health): only those who run or feed ingestion read it, and each reading is audited.
+  'quarantine.read': {
+    description:
+      'list the records an ingest set aside and read one with its original content (identifying: each reading audited)',
+    grants: { operator: 'always', producer: 'always' },
+  },
+  'quarantine.manage': {
+    description: 're-ingest the correction of a quarantined record, or dismiss it with a reason',
+    grants: { operator: 'always', producer: 'always' },
+  },
   'dataset.read-data': {
     description: 'read rows of a dataset inside the secure processing environment',
     grants: { researcher: 'permit' },

@@ -40,6 +40,8 @@ export {
 } from './demo.js';
 export {
   ingestIntoHub,
+  checkIngestTarget,
+  listQuarantined,
   showQuarantined,
   reingestQuarantined,
   dismissQuarantined,
@@ -52,3 +54,4 @@ export {
   type ReingestQuarantinedResult,
 } from './ingest.js';
 export type { StoredQuarantineRecord } from './ingest-quarantine.js';
+export { ingestUpload, type IngestUploadOptions, type UploadFormat } from './ingest-upload.js';

@@ -22,7 +22,9 @@ import {
   type DatasetMetadata,
   type DatasetVersion,
   type InputInfo,
+  type Page,
   type QuarantineEntry,
+  type QuarantineStatus,
   type TableInfo,
 } from '../catalog/index.js';
 import {
@@ -84,6 +86,11 @@ export interface HubIngestOptions {
   readonly actor: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: IngestProgress) => void;
+  /**
+   * What to call an input file in the lineage and the quarantine register, by its resolved path
+   * (default: the path). An upload spooled inside the hub's home is named as its sender named it.
+   */
+  readonly labels?: ReadonlyMap<string, string>;
 }
 
 export interface SkippedInput {
@@ -147,6 +154,20 @@ async function currentVersion(
     return undefined;
   }
   return hub.catalog.version(meta.name, meta.currentVersion, trx);
+}
+
+/**
+ * Refuses an ingest before anything is read: a bad dataset name, an unknown store, a store the
+ * dataset does not live in, or a placement the sovereignty policy forbids. Returns the stores.
+ */
+export async function checkIngestTarget(
+  hub: Hub,
+  options: Pick<HubIngestOptions, 'dataset' | 'store' | 'quarantineStore'>,
+): Promise<{ store: string; quarantineStore: string; exists: boolean }> {
+  assertDatasetName(options.dataset);
+  const exists = await hub.catalog.exists(options.dataset);
+  const meta = exists ? await hub.catalog.metadata(options.dataset) : undefined;
+  return { ...resolveStores(hub, meta, options), exists };
 }
 
 /** Checks where the dataset's data may go before any work is done. */
@@ -257,6 +278,7 @@ export async function ingestIntoHub(hub: Hub, options: HubIngestOptions): Promis
   const keyName = options.keyName ?? DEFAULT_PSEUDONYM_KEY;
   const ingestId = newId('ing');
   const auditTarget = `dataset:${dataset}`;
+  const label = (path: string): string => options.labels?.get(path) ?? path;
 
   const files = await expandInputs(options.inputs);
   if (files.length === 0) {
@@ -271,7 +293,7 @@ export async function ingestIntoHub(hub: Hub, options: HubIngestOptions): Promis
     const sha256 = await sha256File(f.path, signal);
     const version = exists ? await hub.catalog.inputVersion(dataset, sha256) : undefined;
     if (version !== undefined || seen.has(sha256)) {
-      skipped.push({ path: f.path, sha256, ...(version !== undefined ? { version } : {}) });
+      skipped.push({ path: label(f.path), sha256, ...(version !== undefined ? { version } : {}) });
       continue;
     }
     seen.add(sha256);
@@ -327,7 +349,10 @@ export async function ingestIntoHub(hub: Hub, options: HubIngestOptions): Promis
       hmac: (name, data) => provider.hmac(name, data, signal ? { signal } : {}),
       keyName,
       keyId,
-      onQuarantine: spool.add,
+      onQuarantine:
+        options.labels === undefined
+          ? spool.add
+          : (r) => spool.add({ ...r, origin: { ...r.origin, file: label(r.origin.file) } }),
       source: dataset,
       csvSchemas: [...schemas.values()],
       personRefs: priorRefs,
@@ -346,7 +371,7 @@ export async function ingestIntoHub(hub: Hub, options: HubIngestOptions): Promis
     const persons = await countPersons(priorRefs, result.tables);
 
     const inputs: InputInfo[] = result.inputs.map((i) => ({
-      fileName: i.path,
+      fileName: label(i.path),
       sha256: i.sha256,
       bytes: i.bytes,
     }));
@@ -386,7 +411,7 @@ export async function ingestIntoHub(hub: Hub, options: HubIngestOptions): Promis
       store,
       summary: result.summary,
       tables: partsSummary(parts),
-      inputs: result.inputs,
+      inputs: result.inputs.map((i) => ({ ...i, path: label(i.path) })),
       skipped,
       persons,
       profile: profileInfo,
@@ -447,6 +472,17 @@ export interface QuarantinedRecord {
   readonly record: StoredQuarantineRecord;
   /** The original bytes. */
   readonly content: Buffer;
+}
+
+/** One page of a dataset's quarantine register, filtered, with the counts per status of all of it. */
+export async function listQuarantined(
+  hub: Hub,
+  dataset: string,
+  query: { status?: QuarantineStatus; code?: string; limit?: number; cursor?: string } = {},
+): Promise<Page<QuarantineEntry> & { counts: Record<string, number> }> {
+  await hub.catalog.metadata(dataset);
+  const page = await hub.quarantine.list(dataset, query);
+  return { ...page, counts: await hub.quarantine.counts(dataset) };
 }
 
 /** A quarantined record with its original content (identifying: the reading is audited). */

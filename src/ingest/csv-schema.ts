@@ -229,6 +229,24 @@ export function parseCsvSchema(
   };
 }
 
+/** Parses and checks CSV schema text (YAML, of which JSON is a subset); `source` names it in errors. */
+export function parseCsvSchemaText(
+  text: string,
+  source: string,
+  extraCodes: readonly CodeSystemRule[] = [],
+): CsvSchema {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw IngestErrors.INGEST_SCHEMA_INVALID(
+      `CSV schema ${source} is not valid YAML/JSON: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return parseCsvSchema(doc, source, extraCodes);
+}
+
 /** Reads and checks a CSV schema file. */
 export async function loadCsvSchema(
   file: string,
@@ -240,16 +258,7 @@ export async function loadCsvSchema(
   } catch (err) {
     throw IngestErrors.INGEST_INPUT_NOT_FOUND(`CSV schema ${file} cannot be read`, { cause: err });
   }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw IngestErrors.INGEST_SCHEMA_INVALID(
-      `CSV schema ${file} is not valid YAML/JSON: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-  return parseCsvSchema(doc, file, extraCodes);
+  return parseCsvSchemaText(text, file, extraCodes);
 }
 
 /** `pharmacy_*.csv` → a RegExp on file names (`*` any run of characters, `?` one character). */

@@ -107,6 +107,15 @@ export const IngestErrors = defineErrors({
     description:
       'The corrected record still fails validation (the details list every problem); the quarantined record stays open.',
   },
+  INGEST_UPLOAD_EMPTY: {
+    status: 400,
+    description: 'The upload to ingest has no content; send the file as the request body.',
+  },
+  INGEST_UPLOAD_TOO_LARGE: {
+    status: 413,
+    description:
+      'The upload is larger than the hub accepts over the API (server.ingestUploadLimitBytes); split it, or ingest it with `hdh ingest` on the hub.',
+  },
   INGEST_WRITE_FAILED: {
     status: 500,
     description:

@@ -35,7 +35,14 @@ export {
   type ColumnCondition,
   type PersonIdentifierRule,
 } from './profile.js';
-export { loadCsvSchema, parseCsvSchema, schemaForCsv, type CsvSchema, type CsvColumn } from './csv-schema.js';
+export {
+  loadCsvSchema,
+  parseCsvSchema,
+  parseCsvSchemaText,
+  schemaForCsv,
+  type CsvSchema,
+  type CsvColumn,
+} from './csv-schema.js';
 export { ANALYTIC_TABLES, tableSpec, type TableSpec, type ColumnSpec, type ColumnType } from './tables.js';
 export type { HmacFunction } from './keys.js';
 export { isValidNir, nirKey, nirProblem, normalizeNir, withNirKey, INS_SYSTEMS } from './identifiers.js';

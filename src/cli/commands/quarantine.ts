@@ -1,7 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CoreErrors } from '../../core/index.js';
-import { dismissQuarantined, reingestQuarantined, showQuarantined, withHub } from '../../hub/index.js';
+import {
+  dismissQuarantined,
+  listQuarantined,
+  reingestQuarantined,
+  showQuarantined,
+  withHub,
+} from '../../hub/index.js';
 import { IngestErrors, loadProfile } from '../../ingest/index.js';
 import type { QuarantineStatus } from '../../catalog/index.js';
 import type { RegisterCommand } from './types.js';
@@ -31,8 +37,7 @@ export const registerQuarantine: RegisterCommand = (program: Command, ctx) => {
           throw CoreErrors.INPUT_INVALID(`--limit "${flags.limit}" must be a whole number from 1 to 1000`);
         }
         await withHub({ home: ctx.home(), env: ctx.env }, async (hub) => {
-          await hub.catalog.metadata(dataset);
-          const page = await hub.quarantine.list(dataset, {
+          const page = await listQuarantined(hub, dataset, {
             limit,
             ...(flags.status !== 'all' ? { status: flags.status as QuarantineStatus } : {}),
             ...(flags.code !== undefined ? { code: flags.code } : {}),

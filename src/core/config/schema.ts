@@ -109,6 +109,15 @@ export const ServerConfig = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     /** Largest request body the API reads, in bytes. */
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+    /**
+     * Largest file ingested over the API (`POST /api/datasets/{name}/ingest`), in bytes as sent;
+     * the upload is streamed to disk, never held in memory. Larger files: `hdh ingest` on the hub.
+     */
+    ingestUploadLimitBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 64 * 1024 * 1024 * 1024,
+      default: 512 * 1024 * 1024,
+    }),
     /** Trust X-Forwarded-For from a reverse proxy in front of the hub (the client address is then its). */
     trustProxy: Type.Boolean({ default: false }),
     /** Login, refresh, OIDC and TOTP attempts allowed per client address and window. */

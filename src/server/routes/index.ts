@@ -8,6 +8,7 @@ import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { catalogueRoutes } from './catalogue.js';
 import { healthRoutes } from './health.js';
+import { ingestRoutes } from './ingest.js';
 import { meRoutes } from './me.js';
 import { oidcRoutes } from './oidc.js';
 import { permitRoutes } from './permits.js';
@@ -25,4 +26,5 @@ export const ROUTES: readonly RouteModule[] = [
   applicationRoutes,
   permitRoutes,
   auditRoutes,
+  ingestRoutes,
 ];
