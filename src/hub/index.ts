@@ -52,3 +52,27 @@ export {
   type ReingestQuarantinedResult,
 } from './ingest.js';
 export type { StoredQuarantineRecord } from './ingest-quarantine.js';
+export {
+  HubMigrations,
+  type MigrationPlanInput,
+  type MigrationSummary,
+  type MigrationStatusView,
+  type DecommissionOutcome,
+} from './migrations.js';
+export {
+  hubMigrationEngine,
+  storePrefix,
+  phaseOf,
+  copyOptions,
+  planRefusal,
+  FLAG_NAMES,
+  type CopySettings,
+  type SettingNames,
+} from './migration-engine.js';
+export {
+  MigrationSteps,
+  STEP_KINDS,
+  type StepKind,
+  type StepState,
+  type StepView,
+} from './migration-steps.js';

@@ -9,6 +9,7 @@ import { authRoutes } from './auth.js';
 import { catalogueRoutes } from './catalogue.js';
 import { healthRoutes } from './health.js';
 import { meRoutes } from './me.js';
+import { migrationRoutes } from './migrations.js';
 import { oidcRoutes } from './oidc.js';
 import { permitRoutes } from './permits.js';
 import { serviceAccountRoutes } from './service-accounts.js';
@@ -25,4 +26,5 @@ export const ROUTES: readonly RouteModule[] = [
   applicationRoutes,
   permitRoutes,
   auditRoutes,
+  migrationRoutes,
 ];

@@ -6,7 +6,8 @@
  */
 import type { Case } from '../matrix.js';
 import type { HubServerFixture } from '../hub-server.js';
+import { MIGRATION_CASES } from './migrations.js';
 
 export type OperationCase = Case<HubServerFixture>;
 
-export const OPERATION_CASES: readonly OperationCase[] = [];
+export const OPERATION_CASES: readonly OperationCase[] = [...MIGRATION_CASES];
