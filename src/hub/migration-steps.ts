@@ -5,7 +5,7 @@
  * step resumes where they stopped.
  * @module
  */
-import { CoreErrors, toHdhError } from '../core/index.js';
+import { CoreErrors, errorDefinition, toHdhError } from '../core/index.js';
 import { MigrationErrors, type RunProgress } from '../migration/index.js';
 
 export const STEP_KINDS = ['run', 'sync', 'verify'] as const;
@@ -106,9 +106,14 @@ export class MigrationSteps {
         });
       } catch (err) {
         const e = toHdhError(err);
+        // Readers of the status (auditors too) see no internals of a server fault (paths, SQL).
+        const internal = (errorDefinition(e.code)?.status ?? 500) >= 500;
         settle({
           state: step.controller.signal.aborted ? 'stopped' : 'failed',
-          error: { code: e.code, message: e.message },
+          error: {
+            code: e.code,
+            message: internal ? `the ${kind} failed inside the server (${e.code})` : e.message,
+          },
         });
       }
     })();
