@@ -41,10 +41,18 @@ interface Step {
 export class MigrationSteps {
   readonly #steps = new Map<string, Step>();
   readonly #now: () => Date;
+  readonly #onFailure: (name: string, kind: StepKind, err: unknown) => void;
   #closed = false;
 
-  constructor(now: () => Date = () => new Date()) {
-    this.#now = now;
+  /** `onFailure` sees every error a step ends with, in full (e.g. to log it). */
+  constructor(
+    options: {
+      readonly now?: () => Date;
+      readonly onFailure?: (name: string, kind: StepKind, err: unknown) => void;
+    } = {},
+  ) {
+    this.#now = options.now ?? (() => new Date());
+    this.#onFailure = options.onFailure ?? (() => undefined);
   }
 
   /** The migration's current or last step, if one was started since the server started. */
@@ -105,6 +113,7 @@ export class MigrationSteps {
           result: result as Record<string, unknown>,
         });
       } catch (err) {
+        this.#onFailure(name, kind, err);
         const e = toHdhError(err);
         // Readers of the status (auditors too) see no internals of a server fault (paths, SQL).
         const internal = (errorDefinition(e.code)?.status ?? 500) >= 500;
@@ -112,7 +121,7 @@ export class MigrationSteps {
           state: step.controller.signal.aborted ? 'stopped' : 'failed',
           error: {
             code: e.code,
-            message: internal ? `the ${kind} failed inside the server (${e.code})` : e.message,
+            message: internal ? `the ${kind} failed inside the server: see its log (${e.code})` : e.message,
           },
         });
       }

@@ -6,7 +6,13 @@
  */
 import { Type } from 'typebox';
 import { parseRate } from '../../core/index.js';
-import { copyOptions, HubMigrations, type SettingNames, type StepKind } from '../../hub/index.js';
+import {
+  copyOptions,
+  HubMigrations,
+  MigrationSteps,
+  type SettingNames,
+  type StepKind,
+} from '../../hub/index.js';
 import { createClassMap, type CutoverResult as CutoverResultOf } from '../../migration/index.js';
 import { DATA_CLASSES } from '../../sovereignty/index.js';
 import type { RouteModule } from '../context.js';
@@ -52,7 +58,13 @@ export const migrationRoutes: RouteModule = (app, { deps, authenticate }) => {
   if (hub === undefined) {
     return;
   }
-  const migrations = new HubMigrations(hub, deps.access.authorizer);
+  const migrations = new HubMigrations(
+    hub,
+    deps.access.authorizer,
+    new MigrationSteps({
+      onFailure: (name, kind, err) => app.log.error({ err, migration: name, step: kind }, `${kind} failed`),
+    }),
+  );
   // Closing the server stops the steps it runs; the journal lets the next step resume.
   app.addHook('onClose', () => migrations.steps.close());
   const tags = ['migrations'];
