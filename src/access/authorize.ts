@@ -13,8 +13,12 @@ import { scopeCovers, type DataRequest, type PermitDataset } from './scope.js';
 export type Resource =
   | { readonly type: 'hub' }
   /** A list: conditions other than `always` make the decision's `filter` `own`. */
-  | { readonly type: 'collection'; readonly of: 'applications' | 'permits' | 'users' | 'audit' | 'datasets' }
+  | {
+      readonly type: 'collection';
+      readonly of: 'applications' | 'permits' | 'users' | 'audit' | 'datasets' | 'migrations';
+    }
   | { readonly type: 'user'; readonly name: string }
+  | { readonly type: 'migration'; readonly name: string }
   | ({ readonly type: 'dataset' } & DataRequest)
   | {
       readonly type: 'application';
@@ -223,6 +227,8 @@ export function resourceLabel(resource: Resource): string {
       return resource.of;
     case 'user':
       return `user:${resource.name}`;
+    case 'migration':
+      return `migration:${resource.name}`;
     case 'dataset': {
       const version = resource.version === undefined ? '' : `@${resource.version}`;
       const table = resource.table === undefined ? '' : `/${resource.table}`;

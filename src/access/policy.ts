@@ -143,6 +143,16 @@ export const POLICY = {
     description: 'verify the audit log’s hash chain (reveals no entry)',
     grants: { auditor: 'always', operator: 'always' },
   },
+  // Migrations between stores (`hdh migrate`, `/api/migrations`).
+  'migration.read': {
+    description: 'read migrations: their status, report and decommission certificate',
+    grants: { operator: 'always', auditor: 'always' },
+  },
+  'migration.manage': {
+    description: 'plan, run, sync, verify, cut over, roll back and decommission migrations',
+    grants: { operator: 'always' },
+    kinds: ADMINS,
+  },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof POLICY;

@@ -55,3 +55,27 @@ export {
 } from './ingest.js';
 export type { StoredQuarantineRecord } from './ingest-quarantine.js';
 export { ingestUpload, type IngestUploadOptions, type UploadFormat } from './ingest-upload.js';
+export {
+  HubMigrations,
+  type MigrationPlanInput,
+  type MigrationSummary,
+  type MigrationStatusView,
+  type DecommissionOutcome,
+} from './migrations.js';
+export {
+  hubMigrationEngine,
+  storePrefix,
+  phaseOf,
+  copyOptions,
+  planRefusal,
+  FLAG_NAMES,
+  type CopySettings,
+  type SettingNames,
+} from './migration-engine.js';
+export {
+  MigrationSteps,
+  STEP_KINDS,
+  type StepKind,
+  type StepState,
+  type StepView,
+} from './migration-steps.js';

@@ -16,6 +16,11 @@ export const MigrationErrors = defineErrors({
     description:
       'The command does not apply to the migration in its current state (e.g. rollback after decommission); the message names the state.',
   },
+  MIGRATION_BUSY: {
+    status: 409,
+    description:
+      'A run, sync or verify of the migration is already under way in the server; wait until its status shows it ended, then try again.',
+  },
   MIGRATION_NOT_CLEAN: {
     status: 409,
     description:

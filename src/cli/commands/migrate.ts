@@ -1,91 +1,35 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import type { Principal } from '../../access/index.js';
+import { CoreErrors, formatBytes, parseRate } from '../../core/index.js';
+import { copyOptions, HubMigrations, planRefusal, storePrefix, type Hub } from '../../hub/index.js';
 import {
-  CoreErrors,
-  formatBytes,
-  parseDuration,
-  parseRate,
-  parseSize,
-  type StoreConfig,
-} from '../../core/index.js';
-import { decidePlacement, withHub, type Hub } from '../../hub/index.js';
-import {
-  createCryptoSealer,
-  createMigrationEngine,
   formatDuration,
   loadClassMap,
-  MigrationErrors,
   preferSmallHeap,
   addResults,
-  type MigrationEngine,
   type PlanReport,
   type RunOptions,
   type RunProgress,
   type RunResult,
 } from '../../migration/index.js';
-import { DATA_CLASSES, formatDecision } from '../../sovereignty/index.js';
-import { backendFor, type ObjectStore } from '../../storage/index.js';
+import { DATA_CLASSES } from '../../sovereignty/index.js';
+import { withAccess } from '../access-cli.js';
 import type { CliContext } from '../context.js';
 import type { RegisterCommand } from './types.js';
 
-/** Builds the migration engine from the hub's components (raw stores: the engine seals and checks placement). */
-export async function migrationEngine(hub: Hub, ctx: CliContext): Promise<MigrationEngine> {
-  const configOf = (name: string): StoreConfig => hub.stores.config(name);
-  const opened = new Map<string, Promise<ObjectStore>>();
-  const keys = await hub.datasetKeys();
-  return createMigrationEngine({
-    db: hub.db,
-    audit: hub.audit,
-    stores: {
-      // The raw backend, even for a legacy store (the hub's own is read-only): decommission deletes
-      // from it once the data has left.
-      open: (name) => {
-        let s = opened.get(name);
-        if (s === undefined) {
-          const config = configOf(name);
-          s = backendFor(config.type).create(name, config, {
-            home: hub.home,
-            env: hub.env,
-            ensureContainer: false,
-          });
-          opened.set(name, s);
-        }
-        return s;
-      },
-      describe: (name) => {
-        const config = configOf(name);
-        return { name, provider: config.provider, legacy: config.legacy, kind: config.type };
-      },
-    },
-    sealer: createCryptoSealer({ keys }),
-    guard: (store, dataClass) => {
-      const decision = decidePlacement(hub.sovereignty, store, configOf(store), dataClass);
-      return {
-        allowed: decision.allowed,
-        reasons: formatDecision(decision, { store })
-          .split('\n')
-          .slice(1)
-          .map((l) => l.trim()),
-      };
-    },
-    signer: await hub.signer(),
-    classOrder: DATA_CLASSES,
-    actor: ctx.actor,
-  });
-}
-
-function storePrefix(text: string, flag: string): { store: string; prefix: string } {
-  const at = text.indexOf(':');
-  if (at <= 0) {
-    throw CoreErrors.INPUT_INVALID(`${flag} ${text} is not STORE:prefix (e.g. azure:cohorts/)`);
-  }
-  return { store: text.slice(0, at), prefix: text.slice(at + 1) };
+/** Runs `fn` with the hub's migration service, as the CLI principal. */
+export async function withMigrations<T>(
+  ctx: CliContext,
+  fn: (migrations: HubMigrations, principal: Principal, hub: Hub) => Promise<T>,
+): Promise<T> {
+  return withAccess(ctx, undefined, (access, principal, hub) =>
+    fn(new HubMigrations(hub, access.authorizer), principal, hub),
+  );
 }
 
 function printPlan(ctx: CliContext, plan: PlanReport): void {
@@ -133,34 +77,8 @@ function printPlan(ctx: CliContext, plan: PlanReport): void {
   );
 }
 
-/** `--phase pseudonymised-health` or `--phase 2`: phases are numbered in the class order. */
-function phaseOf(text: string): number {
-  const byClass = (DATA_CLASSES as readonly string[]).indexOf(text);
-  if (byClass >= 0) {
-    return byClass;
-  }
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n >= DATA_CLASSES.length) {
-    throw CoreErrors.INPUT_INVALID(
-      `--phase ${text} is neither a data class (${DATA_CLASSES.join(', ')}) nor a phase number`,
-    );
-  }
-  return n;
-}
-
 function runOptions(flags: RunFlags, signal: AbortSignal): RunOptions {
-  return {
-    signal,
-    ...(flags.phase !== undefined ? { phase: phaseOf(flags.phase) } : {}),
-    ...(flags.workers !== undefined ? { workers: Number(flags.workers) } : {}),
-    ...(flags.bwlimit !== undefined ? { bwlimit: parseRate(flags.bwlimit, '--bwlimit') } : {}),
-    ...(flags.maxTransfer !== undefined
-      ? { maxTransfer: parseSize(flags.maxTransfer, '--max-transfer') }
-      : {}),
-    ...(flags.maxDuration !== undefined
-      ? { maxDuration: parseDuration(flags.maxDuration, '--max-duration') }
-      : {}),
-  };
+  return { signal, ...copyOptions(flags) };
 }
 
 interface RunFlags {
@@ -275,7 +193,6 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     .description(
       'move a prefix of one store to another: plan, copy (sealed), verify, sync, cut over, decommission',
     );
-  const hubOptions = () => ({ home: ctx.home(), env: ctx.env });
 
   migrate
     .command('plan <name>')
@@ -294,10 +211,9 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     .option('--json', 'machine-readable answer')
     .action(async (name: string, flags: Record<string, string | boolean | undefined>) => {
       preferSmallHeap();
-      const report = await withHub(hubOptions(), async (hub) => {
-        const engine = await migrationEngine(hub, ctx);
+      const report = await withMigrations(ctx, async (migrations, principal) => {
         const classMapFile = flags['classMap'] as string | undefined;
-        return engine.plan({
+        return migrations.plan(principal, {
           name,
           from: storePrefix(flags['from'] as string, '--from'),
           to: storePrefix(flags['to'] as string, '--to'),
@@ -317,15 +233,9 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
       } else {
         printPlan(ctx, report);
       }
-      if (report.state === 'refused') {
-        const unclassified = report.blocked.find((b) => b.code === 'MIGRATION_CLASS_UNKNOWN');
-        throw report.refused.length > 0
-          ? MigrationErrors.MIGRATION_PLACEMENT_REFUSED(
-              `${report.destination.store} may not hold ${report.refused.map((r) => r.class).join(', ')}: the plan is refused`,
-            )
-          : MigrationErrors.MIGRATION_CLASS_UNKNOWN(
-              `${unclassified?.objects ?? 0} objects have no data class: pass --class-map or --default-class`,
-            );
+      const refusal = planRefusal(report);
+      if (refusal !== undefined) {
+        throw refusal;
       }
     });
 
@@ -350,13 +260,12 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
       const stop = interruptible();
       const progress = progressReporter(ctx, flags.json === true);
       try {
-        const result = await withHub(hubOptions(), async (hub) => {
-          const engine = await migrationEngine(hub, ctx);
-          await engine.start(name);
+        const result = await withMigrations(ctx, async (migrations, principal) => {
+          await migrations.start(principal, name);
           // The other processes are `hdh worker`s leasing from the same journal; like this one,
           // they stop when no unit is left.
           const helpers = Array.from({ length: processes - 1 }, () => spawnWorker(ctx, name, flags));
-          const own = await engine.run(name, {
+          const own = await migrations.run(principal, name, {
             ...runOptions(flags, stop.signal),
             onProgress: progress.onProgress,
           });
@@ -388,8 +297,8 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     const stop = interruptible();
     const progress = progressReporter(ctx, flags.json === true);
     try {
-      const result = await withHub(hubOptions(), async (hub) =>
-        (await migrationEngine(hub, ctx)).sync(name, {
+      const result = await withMigrations(ctx, (migrations, principal) =>
+        migrations.sync(principal, name, {
           ...runOptions(flags, stop.signal),
           onProgress: progress.onProgress,
         }),
@@ -421,8 +330,8 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     .option('--source', 're-read the source too (costs egress)')
     .option('--json', 'machine-readable answer')
     .action(async (name: string, flags: { deep?: boolean; source?: boolean; json?: boolean }) => {
-      const report = await withHub(hubOptions(), async (hub) =>
-        (await migrationEngine(hub, ctx)).verify(name, {
+      const report = await withMigrations(ctx, (migrations, principal) =>
+        migrations.verify(principal, name, {
           deep: flags.deep === true,
           source: flags.source === true,
         }),
@@ -452,8 +361,8 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     .description("switch the hub's datasets and object records to the destination, in one transaction")
     .option('--json', 'machine-readable answer')
     .action(async (name: string, flags: { json?: boolean }) => {
-      const result = await withHub(hubOptions(), async (hub) =>
-        (await migrationEngine(hub, ctx)).cutover(name),
+      const result = await withMigrations(ctx, (migrations, principal) =>
+        migrations.cutover(principal, name),
       );
       if (flags.json) {
         ctx.out.json(result);
@@ -469,8 +378,8 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     .description('switch the datasets back to the source (until it is decommissioned)')
     .option('--json', 'machine-readable answer')
     .action(async (name: string, flags: { json?: boolean }) => {
-      const result = await withHub(hubOptions(), async (hub) =>
-        (await migrationEngine(hub, ctx)).rollback(name),
+      const result = await withMigrations(ctx, (migrations, principal) =>
+        migrations.rollback(principal, name),
       );
       if (flags.json) {
         ctx.out.json(result);
@@ -491,42 +400,28 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     )
     .option('--json', 'machine-readable answer')
     .action(async (name: string, flags: { confirm?: boolean; out?: string; json?: boolean }) => {
-      await withHub(hubOptions(), async (hub) => {
-        const out = flags.out ?? join(hub.home, `${name}-certificate.json`);
-        const manifestFile = `${out}.manifest.jsonl`;
-        const manifest = createWriteStream(manifestFile, { flags: 'w', mode: 0o644 });
-        const result = await (
-          await migrationEngine(hub, ctx)
-        ).decommission(name, {
+      const result = await withMigrations(ctx, (migrations, principal) =>
+        migrations.decommission(principal, name, {
           confirm: flags.confirm === true,
-          onManifestLine: async (line) => {
-            if (!manifest.write(`${line}\n`)) {
-              await once(manifest, 'drain');
-            }
-          },
-        });
-        manifest.end();
-        await once(manifest, 'finish');
-        if (result.certificate !== undefined) {
-          await writeFile(out, `${JSON.stringify(result.certificate, null, 2)}\n`, { mode: 0o644 });
+          ...(flags.out === undefined ? {} : { out: flags.out }),
+        }),
+      );
+      if (flags.json) {
+        ctx.out.json(result);
+      } else if (result.certificate !== undefined) {
+        ctx.out.line(
+          `decommissioned ${name}: ${result.deleted} source objects deleted; certificate ${result.certificateFile} (manifest ${result.manifestFile}, SHA-256 ${result.certificate.certificate.manifestSha256})`,
+        );
+      } else {
+        ctx.out.line(`${result.deleted} source objects deleted, ${result.failed.length} could not be:`);
+        for (const f of result.failed.slice(0, 20)) {
+          ctx.out.line(`  ${f.key}: ${f.code} ${f.message}`);
         }
-        if (flags.json) {
-          ctx.out.json({ ...result, certificateFile: result.certificate ? out : undefined });
-        } else if (result.certificate !== undefined) {
-          ctx.out.line(
-            `decommissioned ${name}: ${result.deleted} source objects deleted; certificate ${out} (manifest ${manifestFile}, SHA-256 ${result.certificate.certificate.manifestSha256})`,
-          );
-        } else {
-          ctx.out.line(`${result.deleted} source objects deleted, ${result.failed.length} could not be:`);
-          for (const f of result.failed.slice(0, 20)) {
-            ctx.out.line(`  ${f.key}: ${f.code} ${f.message}`);
-          }
-          ctx.out.line('run the command again to finish; no certificate was written');
-        }
-        if (result.certificate === undefined) {
-          setExitCode(1);
-        }
-      });
+        ctx.out.line('run the command again to finish; no certificate was written');
+      }
+      if (result.certificate === undefined) {
+        setExitCode(1);
+      }
     });
 
   migrate
@@ -534,9 +429,7 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
     .description('counts per phase and state, errors, last verify and sync')
     .option('--json', 'machine-readable answer')
     .action(async (name: string, flags: { json?: boolean }) => {
-      const status = await withHub(hubOptions(), async (hub) =>
-        (await migrationEngine(hub, ctx)).status(name),
-      );
+      const status = await withMigrations(ctx, (migrations, principal) => migrations.status(principal, name));
       if (flags.json) {
         ctx.out.json(status);
         return;
@@ -575,8 +468,8 @@ export const registerMigrate: RegisterCommand = (program: Command, ctx, setExitC
       if (!['json', 'md', 'html'].includes(flags.format)) {
         throw CoreErrors.INPUT_INVALID(`--format ${flags.format} is not json, md or html`);
       }
-      const text = await withHub(hubOptions(), async (hub) =>
-        (await migrationEngine(hub, ctx)).report(name, flags.format as 'json' | 'md' | 'html'),
+      const text = await withMigrations(ctx, (migrations, principal) =>
+        migrations.report(principal, name, flags.format as 'json' | 'md' | 'html'),
       );
       if (flags.out) {
         await writeFile(flags.out, text);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { parseDuration, parseRate } from '../../core/index.js';
-import { withHub } from '../../hub/index.js';
-import { interruptible, migrationEngine, printRun, progressReporter } from './migrate.js';
+import { interruptible, printRun, progressReporter, withMigrations } from './migrate.js';
 import type { RegisterCommand } from './types.js';
 
 export const registerWorker: RegisterCommand = (program: Command, ctx, setExitCode) => {
@@ -28,8 +27,8 @@ export const registerWorker: RegisterCommand = (program: Command, ctx, setExitCo
         const stop = interruptible();
         const progress = progressReporter(ctx, flags.json === true);
         try {
-          const result = await withHub({ home: ctx.home(), env: ctx.env }, async (hub) =>
-            (await migrationEngine(hub, ctx)).work({
+          const result = await withMigrations(ctx, (migrations, principal) =>
+            migrations.work(principal, {
               signal: stop.signal,
               onProgress: progress.onProgress,
               ...(flags.migration ? { migrations: flags.migration } : {}),

@@ -10,6 +10,7 @@ import { catalogueRoutes } from './catalogue.js';
 import { healthRoutes } from './health.js';
 import { ingestRoutes } from './ingest.js';
 import { meRoutes } from './me.js';
+import { migrationRoutes } from './migrations.js';
 import { oidcRoutes } from './oidc.js';
 import { permitRoutes } from './permits.js';
 import { serviceAccountRoutes } from './service-accounts.js';
@@ -27,4 +28,5 @@ export const ROUTES: readonly RouteModule[] = [
   permitRoutes,
   auditRoutes,
   ingestRoutes,
+  migrationRoutes,
 ];

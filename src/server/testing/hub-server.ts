@@ -5,7 +5,7 @@
  * principal per role.
  * @module
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,15 @@ export interface HubServerFixture extends SignedIn {
   close(): Promise<void>;
 }
 
-export async function hubServerFixture(dialect: DialectName): Promise<HubServerFixture> {
+export interface HubServerOptions {
+  /** More fs stores beside `local`: name → provider id (each rooted in the home). */
+  readonly fsStores?: Readonly<Record<string, string>>;
+}
+
+export async function hubServerFixture(
+  dialect: DialectName,
+  options: HubServerOptions = {},
+): Promise<HubServerFixture> {
   const home = join(mkdtempSync(join(tmpdir(), 'hdh-hub-server-')), 'hub');
   const pg = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
   await initHub({
@@ -39,6 +47,20 @@ export async function hubServerFixture(dialect: DialectName): Promise<HubServerF
     keys: { provider: 'local', development: true },
     ...(pg === undefined ? {} : { database: pg.url }),
   });
+  const extra = Object.entries(options.fsStores ?? {});
+  if (extra.length > 0) {
+    const file = join(home, 'hdh.yaml');
+    const lines = extra.flatMap(([name, provider]) => [
+      `  ${name}:`,
+      '    type: fs',
+      `    root: ${name}-objects`,
+      `    provider: ${provider}`,
+    ]);
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/^defaultStore:/m, `${lines.join('\n')}\ndefaultStore:`),
+    );
+  }
   const hub = await openHub({ home, env: {}, prompt: false });
   const access = await hub.access();
   const app = await createHubApp(hub);

@@ -7,7 +7,8 @@
 import type { Case } from '../matrix.js';
 import type { HubServerFixture } from '../hub-server.js';
 import { INGEST_CASES } from './ingest.js';
+import { MIGRATION_CASES } from './migrations.js';
 
 export type OperationCase = Case<HubServerFixture>;
 
-export const OPERATION_CASES: readonly OperationCase[] = [...INGEST_CASES];
+export const OPERATION_CASES: readonly OperationCase[] = [...INGEST_CASES, ...MIGRATION_CASES];
