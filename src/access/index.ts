@@ -23,6 +23,7 @@ export {
   DEFAULT_LIMIT,
   MAX_LIMIT,
   decodeCursor,
+  encodeCursor,
   pageLimit,
   type Page,
   type PageQuery,

@@ -6,7 +6,8 @@
  */
 import type { Case } from '../matrix.js';
 import type { HubServerFixture } from '../hub-server.js';
+import { STORES_KEYS_SOVEREIGNTY_CASES } from './stores-keys-sovereignty.js';
 
 export type OperationCase = Case<HubServerFixture>;
 
-export const OPERATION_CASES: readonly OperationCase[] = [];
+export const OPERATION_CASES: readonly OperationCase[] = [...STORES_KEYS_SOVEREIGNTY_CASES];
