@@ -8,16 +8,25 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '../audit/index.js';
 import { editConfigFile } from '../core/index.js';
 import { testDialects } from '../db/testing.js';
-import { keysStatus, objectView, openHub, providerListing, storeSummaries, type Hub } from '../hub/index.js';
+import {
+  keysStatus,
+  objectView,
+  openHub,
+  providerListing,
+  storeSummaries,
+  verifyObjects,
+  type Hub,
+} from '../hub/index.js';
 import { verifySignedReport } from '../sovereignty/index.js';
 import type { HubApp } from './context.js';
 import { createHubApp } from './serve.js';
 import { hubServerFixture, type HubServerFixture } from './testing/hub-server.js';
 import type { Who } from './testing/matrix.js';
+import { jsonLines } from './streaming.js';
 import { bearer } from './testing/server-fixture.js';
 
 const dialects = await testDialects();
@@ -269,6 +278,23 @@ describe.each(dialects)('$name: stores, keys and sovereignty through the API', (
       expect(extra.json<{ errors: { field: string }[] }>().errors).toEqual([
         { field: 'body/deep', message: 'is not a known field' },
       ]);
+    });
+
+    it('stops a verification whose reader went away, and audits it as incomplete', async () => {
+      // What the route does when the client disconnects: Fastify destroys the JSON-lines stream.
+      const stream = jsonLines(
+        verifyObjects(fx.hub, { store: 'local', prefix: 'list/', actor: 'gone-reader' }),
+      );
+      const first = (await stream[Symbol.asyncIterator]().next()) as { value: string };
+      expect(JSON.parse(first.value)).toMatchObject({ key: 'list/a.txt', ok: true });
+      stream.destroy();
+      await vi.waitFor(async () =>
+        expect(await lastAudit('store.verify')).toMatchObject({
+          actor: 'gone-reader',
+          outcome: 'failure',
+          details: { failed: 0, completed: false },
+        }),
+      );
     });
   });
 

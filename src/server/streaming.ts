@@ -20,7 +20,10 @@ export function clientGone(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-/** One JSON document per line, pulled from `items` as the client reads (back-pressure kept). */
+/**
+ * One JSON document per line, pulled from `items` as the client reads: at most one line is read
+ * ahead, so the work behind `items` runs at the client's pace and stops soon after it goes.
+ */
 export function jsonLines(items: AsyncIterable<unknown>): Readable {
   return Readable.from(
     (async function* lines() {
@@ -28,5 +31,6 @@ export function jsonLines(items: AsyncIterable<unknown>): Readable {
         yield `${JSON.stringify(item)}\n`;
       }
     })(),
+    { highWaterMark: 1 },
   );
 }
