@@ -161,8 +161,7 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
           ? await withHub({ home: ctx.home(), env: ctx.env }, verify)
           : await verify();
       if (flags.json) {
-        const { generatedAt: _generatedAt, ...shown } = verified;
-        ctx.out.json(shown);
+        ctx.out.json(verified);
         return;
       }
       ctx.out.line(`signature valid: ${file}`);
