@@ -153,6 +153,42 @@ export const POLICY = {
     grants: { operator: 'always' },
     kinds: ADMINS,
   },
+  // Stores, keys and sovereignty through the API (the CLI runs them as operator, kind cli).
+  'store.read': {
+    description: 'list the configured stores and the objects in one: dataset, class, size (never content)',
+    grants: { operator: 'always', auditor: 'always' },
+  },
+  'store.write': {
+    description: 'seal an object into a store (through the placement guard) or remove one',
+    grants: { operator: 'always' },
+    kinds: ADMINS,
+  },
+  'store.read-content': {
+    description: 'read an object’s plaintext out of the hub (audited)',
+    grants: { operator: 'always' },
+    kinds: ADMINS,
+  },
+  'store.verify': {
+    description: 'open every object under a prefix through every check (reveals no content)',
+    grants: { operator: 'always', auditor: 'always' },
+  },
+  'keys.read': {
+    description: 'where the master key lives, its versions, every dataset’s keys (never key material)',
+    grants: { operator: 'always', auditor: 'always' },
+  },
+  'keys.manage': {
+    description: 'rotate the master key; crypto-shred a dataset (irreversible)',
+    grants: { operator: 'always' },
+    kinds: ADMINS,
+  },
+  'sovereignty.read': {
+    description: 'the provider registry, the signed compliance report, the hub’s public key; verify a report',
+    grants: { operator: 'always', auditor: 'always' },
+  },
+  'sovereignty.check': {
+    description: 'ask whether a store may hold a class of data (nothing is written)',
+    grants: { operator: 'always', auditor: 'always' },
+  },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof POLICY;

@@ -19,6 +19,26 @@ export {
   signedComplianceReport,
   type ReportOptions,
 } from './report.js';
+export {
+  storeSummaries,
+  objectView,
+  openObject,
+  verifyObjects,
+  listObjectsPage,
+  type StoreSummary,
+  type ObjectView,
+} from './objects.js';
+export { keysStatus, rotateMasterKey, shredDataset } from './keys.js';
+export {
+  providerListing,
+  checkPlacement,
+  auditedComplianceReport,
+  verifyReport,
+  hubPublicKey,
+  type ProviderListing,
+  type PlacementCheck,
+  type ReportVerification,
+} from './sovereignty.js';
 export { catalogDirectory } from './datasets.js';
 export {
   CatalogueView,

@@ -245,8 +245,12 @@ export class HubStores {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  /** The backend's listing joined with the hub's records, streamed. */
-  async *list(store: string, prefix: string): AsyncIterable<ListedObject> {
+  /** The backend's listing joined with the hub's records, streamed (after `startAfter`, for pages). */
+  async *list(
+    store: string,
+    prefix: string,
+    options: { readonly startAfter?: string } = {},
+  ): AsyncIterable<ListedObject> {
     const backend = await this.backend(store);
     let batch: ObjectInfo[] = [];
     const flush = async function* (this: HubStores): AsyncIterable<ListedObject> {
@@ -275,7 +279,7 @@ export class HubStores {
       }
       batch = [];
     };
-    for await (const info of backend.list(prefix)) {
+    for await (const info of backend.list(prefix, options)) {
       batch.push(info);
       if (batch.length >= 500) {
         yield* flush.call(this);

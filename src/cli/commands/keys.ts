@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CoreErrors } from '../../core/index.js';
-import { withHub } from '../../hub/index.js';
+import { keysStatus, rotateMasterKey, shredDataset, withHub } from '../../hub/index.js';
 import type { RegisterCommand } from './types.js';
 
 export const registerKeys: RegisterCommand = (program: Command, ctx) => {
@@ -11,9 +11,7 @@ export const registerKeys: RegisterCommand = (program: Command, ctx) => {
     .description('where the master key lives, its versions, and the key of every dataset')
     .option('--json', 'machine-readable answer')
     .action(async (flags: { json?: boolean }) => {
-      const status = await withHub({ home: ctx.home(), env: ctx.env }, async (hub) =>
-        (await hub.datasetKeys()).status(),
-      );
+      const status = await withHub({ home: ctx.home(), env: ctx.env }, keysStatus);
       if (flags.json) {
         ctx.out.json(status);
         return;
@@ -56,14 +54,9 @@ export const registerKeys: RegisterCommand = (program: Command, ctx) => {
     .description('create a new master key and re-wrap every dataset key under it; objects are not touched')
     .option('--json', 'machine-readable answer')
     .action(async (flags: { json?: boolean }) => {
-      const result = await withHub({ home: ctx.home(), env: ctx.env }, async (hub) => {
-        const dk = await hub.datasetKeys();
-        return hub.audit.track(
-          { actor: ctx.actor, action: 'keys.rotate-master', target: 'keys:master' },
-          () => dk.rotateMaster(),
-          (r) => ({ previous: r.previous, current: r.current, rewrapped: r.rewrapped, resumed: r.resumed }),
-        );
-      });
+      const result = await withHub({ home: ctx.home(), env: ctx.env }, (hub) =>
+        rotateMasterKey(hub, ctx.actor),
+      );
       if (flags.json) {
         ctx.out.json(result);
         return;
@@ -97,14 +90,9 @@ export const registerKeys: RegisterCommand = (program: Command, ctx) => {
           throw CoreErrors.INPUT_INVALID('the name typed differs; nothing was destroyed');
         }
       }
-      const result = await withHub({ home: ctx.home(), env: ctx.env }, async (hub) => {
-        const dk = await hub.datasetKeys();
-        return hub.audit.track(
-          { actor: ctx.actor, action: 'keys.shred', target: `dataset:${dataset}` },
-          () => dk.shred(dataset, ctx.actor),
-          (r) => ({ keyIds: r.keyIds, alreadyDestroyed: r.alreadyDestroyed }),
-        );
-      });
+      const result = await withHub({ home: ctx.home(), env: ctx.env }, (hub) =>
+        shredDataset(hub, dataset, ctx.actor),
+      );
       if (flags.json) {
         ctx.out.json(result);
         return;

@@ -2,15 +2,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { CONFIG_FILE, CoreErrors, editConfigFile, loadConfig, writeFileAtomic } from '../../core/index.js';
-import { classesAllowed, decidePlacement, signedComplianceReport, withHub } from '../../hub/index.js';
-import { signingKeyInfo } from '../../kms/index.js';
+import {
+  auditedComplianceReport,
+  checkPlacement,
+  hubPublicKey,
+  providerListing,
+  verifyReport,
+  withHub,
+  type Hub,
+} from '../../hub/index.js';
 import {
   formatDecision,
   importGaiaXCredentials,
   loadSovereignty,
   qualificationStatuses,
   renderReport,
-  verifySignedReport,
   type ReportFormat,
 } from '../../sovereignty/index.js';
 import type { RegisterCommand } from './types.js';
@@ -28,17 +34,12 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
     .option('--json', 'machine-readable answer (the full entries with their evidence)')
     .action((flags: { json?: boolean }) => {
       const { config, file } = loadConfig(ctx.home(), ctx.env);
-      const { registry } = loadSovereignty(config.sovereignty, { file });
+      const sovereignty = loadSovereignty(config.sovereignty, { file });
+      const { registry } = sovereignty;
       const now = new Date();
       const entries = registry.list();
       if (flags.json) {
-        ctx.out.json(
-          entries.map((e) => ({
-            ...e,
-            origin: registry.origin(e.id),
-            qualificationStatus: qualificationStatuses(e, now),
-          })),
-        );
+        ctx.out.json(providerListing(sovereignty, now));
         return;
       }
       ctx.out.table(
@@ -74,21 +75,11 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
     .option('--json', 'machine-readable answer')
     .action(async (flags: { store: string; class: string; json?: boolean }) => {
       await withHub({ home: ctx.home(), env: ctx.env }, (hub) => {
-        const store = hub.config.stores[flags.store];
-        if (!store) {
-          throw CoreErrors.INPUT_INVALID(
-            `no store "${flags.store}" in hdh.yaml (stores: ${Object.keys(hub.config.stores).join(', ')})`,
-          );
-        }
-        const decision = decidePlacement(hub.sovereignty, flags.store, store, flags.class);
+        const { store, allowedClasses, ...decision } = checkPlacement(hub, flags.store, flags.class);
         if (flags.json) {
-          ctx.out.json({
-            store: flags.store,
-            ...decision,
-            allowedClasses: classesAllowed(hub.sovereignty, flags.store, store),
-          });
+          ctx.out.json({ store, ...decision, allowedClasses });
         } else {
-          ctx.out.line(formatDecision(decision, { store: flags.store }));
+          ctx.out.line(formatDecision(decision, { store }));
         }
         if (!decision.allowed) {
           setExitCode(1);
@@ -114,7 +105,7 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
       const format: ReportFormat = flags.format;
       const interactive = process.stderr.isTTY;
       const signed = await withHub({ home: ctx.home(), env: ctx.env }, async (hub) => {
-        const result = await signedComplianceReport(hub, {
+        const result = await auditedComplianceReport(hub, ctx.actor, {
           ...(interactive
             ? { onProgress: (store, n) => void ctx.out.stderr.write(`\rscanning ${store}: ${n} objects`) }
             : {}),
@@ -122,16 +113,6 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
         if (interactive) {
           ctx.out.stderr.write('\n');
         }
-        await hub.audit.record({
-          actor: ctx.actor,
-          action: 'sovereignty.report',
-          target: 'hub',
-          details: {
-            digest: result.signature.digest,
-            kid: result.signature.kid,
-            violations: result.report.violations.length,
-          },
-        });
         return result;
       });
       const signedText = `${JSON.stringify(signed, null, 2)}\n`;
@@ -167,33 +148,25 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
       } catch (err) {
         throw CoreErrors.INPUT_NOT_FOUND(`cannot read ${file}: ${(err as Error).message}`);
       }
-      let key: Record<string, unknown> | undefined;
-      let keyFrom =
-        "the key the report carries (integrity only: compare its thumbprint with the hub's published key)";
-      if (flags.key) {
-        key = JSON.parse(readFileSync(flags.key, 'utf8')) as Record<string, unknown>;
-        keyFrom = `the key in ${flags.key}`;
-      } else if (existsSync(join(ctx.home(), CONFIG_FILE))) {
-        const info = await withHub({ home: ctx.home(), env: ctx.env }, (hub) => signingKeyInfo(hub.db));
-        if (info) {
-          key = { ...info.publicJwk };
-          keyFrom = `this hub's signing key ${info.kid}`;
-        }
-      }
-      const verified = await verifySignedReport(text, { name: file, ...(key ? { key } : {}) });
+      const key = flags.key
+        ? {
+            jwk: JSON.parse(readFileSync(flags.key, 'utf8')) as Record<string, unknown>,
+            from: `the key in ${flags.key}`,
+          }
+        : undefined;
+      const verify = (hub?: Hub) =>
+        verifyReport(text, { name: file, ...(key ? { key } : {}), ...(hub ? { hub } : {}) });
+      const verified =
+        key === undefined && existsSync(join(ctx.home(), CONFIG_FILE))
+          ? await withHub({ home: ctx.home(), env: ctx.env }, verify)
+          : await verify();
       if (flags.json) {
-        ctx.out.json({
-          ok: true,
-          kid: verified.kid,
-          keySource: verified.keySource,
-          digest: verified.digest,
-          keyFrom,
-        });
+        ctx.out.json(verified);
         return;
       }
       ctx.out.line(`signature valid: ${file}`);
-      ctx.out.line(`  signed by ${verified.kid}, checked with ${keyFrom}`);
-      ctx.out.line(`  report digest ${verified.digest}, generated ${verified.report.generatedAt}`);
+      ctx.out.line(`  signed by ${verified.kid}, checked with ${verified.keyFrom}`);
+      ctx.out.line(`  report digest ${verified.digest}, generated ${verified.generatedAt}`);
     });
 
   sov
@@ -202,11 +175,7 @@ export const registerSovereignty: RegisterCommand = (program: Command, ctx, setE
       "print the hub's public signing key (JWK), to give auditors so they can check reports and certificates",
     )
     .action(async () => {
-      const info = await withHub({ home: ctx.home(), env: ctx.env }, (hub) => signingKeyInfo(hub.db));
-      if (!info) {
-        throw CoreErrors.INPUT_NOT_FOUND('this hub has no signing key yet');
-      }
-      ctx.out.json({ ...info.publicJwk, kid: info.kid });
+      ctx.out.json(await withHub({ home: ctx.home(), env: ctx.env }, hubPublicKey));
     });
 
   sov

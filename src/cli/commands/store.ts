@@ -4,7 +4,14 @@ import { dirname, basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { CoreErrors, editConfigFile, formatBytes, type StoreConfig } from '../../core/index.js';
-import { classesAllowed, HubErrors, withHub } from '../../hub/index.js';
+import {
+  classesAllowed,
+  HubErrors,
+  objectView,
+  openObject,
+  verifyObjects,
+  withHub,
+} from '../../hub/index.js';
 import { loadSovereignty } from '../../sovereignty/index.js';
 import { createStore } from '../../storage/index.js';
 import { parseTarget } from '../target.js';
@@ -167,17 +174,7 @@ export const registerStore: RegisterCommand = (program: Command, ctx, setExitCod
             unrecorded++;
           }
           if (flags.json) {
-            ctx.out.line(
-              JSON.stringify({
-                key: o.key,
-                size: o.record?.plainSize ?? null,
-                storedSize: o.storedSize,
-                dataset: o.record?.dataset ?? null,
-                class: o.record?.dataClass ?? null,
-                sealed: o.record?.sealed ?? null,
-                lastModified: o.lastModified.toISOString(),
-              }),
-            );
+            ctx.out.line(JSON.stringify(objectView(o)));
           } else {
             const r = o.record;
             ctx.out.line(
@@ -240,13 +237,12 @@ export const registerStore: RegisterCommand = (program: Command, ctx, setExitCod
     .action(async (target: string, file: string) => {
       const { store: name, path: key } = parseTarget(target, 'key');
       await withHub({ home: ctx.home(), env: ctx.env }, async (hub) => {
-        const body = await hub.stores.get(name, key);
+        const body = await openObject(hub, { store: name, key, actor: ctx.actor });
         if (file === '-') {
           await pipeline(body, ctx.out.stdout, { end: false });
           return;
         }
         await writeAtomically(file, body);
-        await hub.audit.record({ actor: ctx.actor, action: 'store.get', target: `${name}:${key}` });
       });
     });
 
@@ -277,12 +273,12 @@ export const registerStore: RegisterCommand = (program: Command, ctx, setExitCod
 async function verifyStore(ctx: CliContext, name: string, prefix: string, json: boolean): Promise<number> {
   return withHub({ home: ctx.home(), env: ctx.env }, async (hub) => {
     let ok = 0;
-    let bad = 0;
-    for await (const v of hub.stores.verify(name, prefix)) {
+    let failed = 0;
+    for await (const v of verifyObjects(hub, { store: name, prefix, actor: ctx.actor })) {
       if (v.ok) {
         ok++;
       } else {
-        bad++;
+        failed++;
       }
       if (json) {
         ctx.out.line(JSON.stringify(v));
@@ -290,17 +286,10 @@ async function verifyStore(ctx: CliContext, name: string, prefix: string, json: 
         ctx.out.line(`FAILED  ${v.key}: ${v.code}: ${v.message}`);
       }
     }
-    await hub.audit.record({
-      actor: ctx.actor,
-      action: 'store.verify',
-      target: `${name}:${prefix}`,
-      outcome: bad === 0 ? 'success' : 'failure',
-      details: { ok, failed: bad },
-    });
     if (!json) {
-      ctx.out.line(`${ok} object(s) verified, ${bad} failed`);
+      ctx.out.line(`${ok} object(s) verified, ${failed} failed`);
     }
-    return bad;
+    return failed;
   });
 }
 

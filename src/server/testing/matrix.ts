@@ -158,7 +158,8 @@ export async function expectMatrix<C>(
       const response = await send(app, c, f, who, tokens.get(who));
       observe?.(c, who, response);
       const expected = c.allow[who] ?? 403;
-      const json = String(response.headers['content-type'] ?? '').includes('json');
+      // JSON or problem+json; JSON lines (application/x-ndjson) are several documents, not one.
+      const json = /(^|[/+])json\b/.test(String(response.headers['content-type'] ?? ''));
       const body = json
         ? response.json<{ code?: string; detail?: string }>()
         : { code: undefined, detail: undefined };

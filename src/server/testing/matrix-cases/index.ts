@@ -8,7 +8,12 @@ import type { Case } from '../matrix.js';
 import type { HubServerFixture } from '../hub-server.js';
 import { INGEST_CASES } from './ingest.js';
 import { MIGRATION_CASES } from './migrations.js';
+import { STORES_KEYS_SOVEREIGNTY_CASES } from './stores-keys-sovereignty.js';
 
 export type OperationCase = Case<HubServerFixture>;
 
-export const OPERATION_CASES: readonly OperationCase[] = [...INGEST_CASES, ...MIGRATION_CASES];
+export const OPERATION_CASES: readonly OperationCase[] = [
+  ...INGEST_CASES,
+  ...MIGRATION_CASES,
+  ...STORES_KEYS_SOVEREIGNTY_CASES,
+];
