@@ -522,14 +522,22 @@ class IngestRun {
 
   /** The pseudonymised form of a reference; references repeat (a Patient, an Encounter), so it is cached. */
   private rewriteReference = (reference: string): string => {
-    const cached = this.referenceCache.get(reference);
-    if (cached !== undefined) {
-      return cached;
+    // Consecutive records mostly name the same Patient: the last answer spares a hash lookup.
+    if (reference === this.lastReference.from) {
+      return this.lastReference.to;
     }
-    const rewritten = this.computeReference(reference);
-    this.referenceCache.set(reference, rewritten);
+    let rewritten = this.referenceCache.get(reference);
+    if (rewritten === undefined) {
+      rewritten = this.computeReference(reference);
+      this.referenceCache.set(reference, rewritten);
+    }
+    if (reference.startsWith('Patient/')) {
+      this.lastReference = { from: reference, to: rewritten };
+    }
     return rewritten;
   };
+
+  private lastReference = { from: '', to: '' };
 
   private computeReference(reference: string): string {
     const k = referenceKey(reference);
