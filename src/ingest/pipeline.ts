@@ -522,22 +522,28 @@ class IngestRun {
 
   /** The pseudonymised form of a reference; references repeat (a Patient, an Encounter), so it is cached. */
   private rewriteReference = (reference: string): string => {
-    // Consecutive records mostly name the same Patient: the last answer spares a hash lookup.
-    if (reference === this.lastReference.from) {
-      return this.lastReference.to;
+    // Consecutive records mostly name the same Patient and Encounter: the last answers (one slot for
+    // Patients, one for the rest, as a record names both) spare a hash lookup.
+    const patient = reference.startsWith('Patient/');
+    const last = patient ? this.lastPatientReference : this.lastOtherReference;
+    if (reference === last.from) {
+      return last.to;
     }
     let rewritten = this.referenceCache.get(reference);
     if (rewritten === undefined) {
       rewritten = this.computeReference(reference);
       this.referenceCache.set(reference, rewritten);
     }
-    if (reference.startsWith('Patient/')) {
-      this.lastReference = { from: reference, to: rewritten };
+    if (patient) {
+      this.lastPatientReference = { from: reference, to: rewritten };
+    } else {
+      this.lastOtherReference = { from: reference, to: rewritten };
     }
     return rewritten;
   };
 
-  private lastReference = { from: '', to: '' };
+  private lastPatientReference = { from: '', to: '' };
+  private lastOtherReference = { from: '', to: '' };
 
   private computeReference(reference: string): string {
     const k = referenceKey(reference);

@@ -333,13 +333,16 @@ function checkItem(
     }
     return;
   }
-  const depth = st.path.length;
   st.path.push(key);
   if (index !== undefined) {
     st.path.push(index);
   }
   walkObject(value, info.childContext, st);
-  st.path.length = depth;
+  // pop(), not a length assignment: the latter is a runtime call in V8.
+  st.path.pop();
+  if (index !== undefined) {
+    st.path.pop();
+  }
 }
 
 function present(obj: Record<string, unknown>, key: string): boolean {
