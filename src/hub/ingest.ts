@@ -10,8 +10,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { newId } from '../core/index.js';
@@ -134,13 +133,22 @@ const EMPTY_SUMMARY: IngestSummary = {
   quarantineByCode: {},
 };
 
+/** SHA-256 of a file's stored bytes, read through one reused buffer (a stream allocates one per chunk). */
 async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, {
-    highWaterMark: 1 << 20,
-    ...(signal ? { signal } : {}),
-  })) {
-    hash.update(chunk as Buffer);
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) {
+        break;
+      }
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
   }
   return hash.digest('hex');
 }

@@ -169,8 +169,10 @@ export class FhirDeidentifier {
     const type = resource['resourceType'] as string;
     const trie = this.trieFor(type);
     if (trie !== null) {
-      const body = this.walkObject(resource, trie, NONE, true, ctx);
-      return body === undefined ? { resourceType: type } : { resourceType: type, ...body };
+      // The root's kept keys go straight into the output, after its resourceType (no copy).
+      const root: Record<string, unknown> = { resourceType: type };
+      const body = this.walkObject(resource, trie, NONE, true, ctx, root);
+      return body === undefined || body === root ? root : { resourceType: type, ...body };
     }
     return this.applyWithClaims(resource, type, ctx);
   }
@@ -259,13 +261,14 @@ export class FhirDeidentifier {
     inherited: number,
     isRoot: boolean,
     ctx: DeidContext,
+    seed?: Record<string, unknown>,
   ): Record<string, unknown> | undefined {
     const rule = node.rule < inherited ? node.rule : inherited;
     const method = rule === NONE ? undefined : this.profile.rules[rule]!.method;
     if (method === 'substitute') {
       return this.profile.rules[rule]!.params.value as Record<string, unknown>;
     }
-    let out: Record<string, unknown> | undefined;
+    let out: Record<string, unknown> | undefined = seed;
     if (method === undefined || method === 'redact') {
       // Nothing governs this object: only keys a rule names can give anything.
       const list = node.list;

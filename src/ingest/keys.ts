@@ -74,6 +74,7 @@ export class PseudonymKeys {
   providerCalls = 0;
 
   private readonly tokens: SipHash128;
+  private lastShift = { person: '', maxDays: 0, days: 0 };
 
   private constructor(
     private readonly hmac: HmacFunction,
@@ -134,15 +135,20 @@ export class PseudonymKeys {
    * so every date moves), the same for every record of the person.
    */
   dateShiftDays(personPseudonym: string, maxDays: number): number {
-    const cacheKey = `${maxDays}\u0000${personPseudonym}`;
-    const hit = this.offsets.get(cacheKey);
-    if (hit !== undefined) {
-      return hit;
+    // A record has several dates, and records of one person mostly come together: the last answer
+    // spares building and hashing the cache key for each of them.
+    if (personPseudonym === this.lastShift.person && maxDays === this.lastShift.maxDays) {
+      return this.lastShift.days;
     }
-    const mac = createHmac('sha256', this.subkey).update(`dateshift\u0000${personPseudonym}`).digest();
-    const v = mac.readUInt32BE(0) % (2 * maxDays);
-    const days = v < maxDays ? -(v + 1) : v - maxDays + 1;
-    this.offsets.set(cacheKey, days);
+    const cacheKey = `${maxDays}\u0000${personPseudonym}`;
+    let days = this.offsets.get(cacheKey);
+    if (days === undefined) {
+      const mac = createHmac('sha256', this.subkey).update(`dateshift\u0000${personPseudonym}`).digest();
+      const v = mac.readUInt32BE(0) % (2 * maxDays);
+      days = v < maxDays ? -(v + 1) : v - maxDays + 1;
+      this.offsets.set(cacheKey, days);
+    }
+    this.lastShift = { person: personPseudonym, maxDays, days };
     return days;
   }
 

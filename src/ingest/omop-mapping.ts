@@ -60,21 +60,25 @@ export class OmopMapper {
 
   /** The preferred coding of a CodeableConcept: the first in the vocabulary order given, else the first. */
   private code(cc: unknown, prefer: readonly string[]): { code: string | null; vocabulary: string | null } {
-    const codings = arr(obj(cc)?.['coding'])
-      .map(obj)
-      .filter((c): c is Json => c !== undefined && typeof c['code'] === 'string');
-    if (codings.length === 0) {
-      return { code: null, vocabulary: null };
-    }
-    let best = codings[0]!;
+    // One pass over the codings, without building the list of those with a code.
+    const codings = arr(obj(cc)?.['coding']);
+    let best: Json | undefined;
     let rank = Number.POSITIVE_INFINITY;
-    for (const c of codings) {
+    for (let i = 0; i < codings.length; i++) {
+      const c = obj(codings[i]);
+      if (c === undefined || typeof c['code'] !== 'string') {
+        continue;
+      }
+      best ??= c;
       const v = typeof c['system'] === 'string' ? this.codes.vocabulary(c['system']) : '';
       const r = prefer.indexOf(v);
       if (r >= 0 && r < rank) {
         rank = r;
         best = c;
       }
+    }
+    if (best === undefined) {
+      return { code: null, vocabulary: null };
     }
     const system = str(best['system']);
     return {

@@ -522,14 +522,28 @@ class IngestRun {
 
   /** The pseudonymised form of a reference; references repeat (a Patient, an Encounter), so it is cached. */
   private rewriteReference = (reference: string): string => {
-    const cached = this.referenceCache.get(reference);
-    if (cached !== undefined) {
-      return cached;
+    // Consecutive records mostly name the same Patient and Encounter: the last answers (one slot for
+    // Patients, one for the rest, as a record names both) spare a hash lookup.
+    const patient = reference.startsWith('Patient/');
+    const last = patient ? this.lastPatientReference : this.lastOtherReference;
+    if (reference === last.from) {
+      return last.to;
     }
-    const rewritten = this.computeReference(reference);
-    this.referenceCache.set(reference, rewritten);
+    let rewritten = this.referenceCache.get(reference);
+    if (rewritten === undefined) {
+      rewritten = this.computeReference(reference);
+      this.referenceCache.set(reference, rewritten);
+    }
+    if (patient) {
+      this.lastPatientReference = { from: reference, to: rewritten };
+    } else {
+      this.lastOtherReference = { from: reference, to: rewritten };
+    }
     return rewritten;
   };
+
+  private lastPatientReference = { from: '', to: '' };
+  private lastOtherReference = { from: '', to: '' };
 
   private computeReference(reference: string): string {
     const k = referenceKey(reference);

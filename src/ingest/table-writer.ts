@@ -76,7 +76,10 @@ function rowGroup(spec: TableSpec): number {
 export interface TableWriterOptions {
   /** DuckDB memory limit (default 256MB); the export spills to the work directory above it. */
   readonly memoryLimit?: string;
-  /** DuckDB threads for the export (default 2). */
+  /**
+   * DuckDB threads for the export (default 1): a second thread shortens the export's wall-clock time
+   * by less than it adds CPU time (measured: about 0.4 against 0.55 CPU-s for 17 MB of staged rows).
+   */
   readonly threads?: number;
   /** Files outside the work directory DuckDB may read (person_ref tables of earlier ingests). */
   readonly readFiles?: readonly string[];
@@ -110,7 +113,7 @@ export class TableWriter {
         allow_community_extensions: 'false',
         temp_directory: join(internal, 'duckdb-tmp'),
         memory_limit: options.memoryLimit ?? '256MB',
-        threads: String(options.threads ?? 2),
+        threads: String(options.threads ?? 1),
         // Row order means nothing in these tables; not keeping it lets the export stream.
         preserve_insertion_order: 'false',
       });

@@ -206,7 +206,7 @@ export function validateResource(value: unknown, codes: CodeSystemIndex, maxIssu
     return [];
   }
   const issues: Issue[] = [];
-  walkObject(resource, type, { parent: undefined, key: type }, { codes, issues, maxIssues });
+  walkObject(resource, type, { codes, issues, maxIssues, path: [type] });
   return issues.length > maxIssues ? issues.slice(0, maxIssues) : issues;
 }
 
@@ -214,21 +214,19 @@ interface WalkState {
   readonly codes: CodeSystemIndex;
   readonly issues: Issue[];
   readonly maxIssues: number;
+  /**
+   * Where the walk is: the resource type, then keys and array indexes, pushed and popped as the walk
+   * goes (no allocation per element). Paths are spelled out only for issues.
+   */
+  readonly path: (string | number)[];
 }
 
-/**
- * Where the walk is, as a chain of keys and array indexes. Paths are spelled out only for issues:
- * building a string per element would cost more than checking it.
- */
-interface PathNode {
-  readonly parent: PathNode | undefined;
-  readonly key: string | number;
-}
-
-function spell(node: PathNode, key?: string, index?: number): string {
-  let s = '';
-  for (let n: PathNode | undefined = node; n !== undefined; n = n.parent) {
-    s = (typeof n.key === 'number' ? `[${n.key}]` : n.parent === undefined ? n.key : `.${n.key}`) + s;
+function spell(st: WalkState, key?: string, index?: number): string {
+  const path = st.path;
+  let s = path[0] as string;
+  for (let i = 1; i < path.length; i++) {
+    const k = path[i]!;
+    s += typeof k === 'number' ? `[${k}]` : `.${k}`;
   }
   if (key !== undefined) {
     s += `.${key}`;
@@ -239,7 +237,7 @@ function spell(node: PathNode, key?: string, index?: number): string {
   return s;
 }
 
-function walkObject(obj: Record<string, unknown>, context: string, path: PathNode, st: WalkState): void {
+function walkObject(obj: Record<string, unknown>, context: string, st: WalkState): void {
   for (const key in obj) {
     if (st.issues.length >= st.maxIssues) {
       return;
@@ -255,20 +253,20 @@ function walkObject(obj: Record<string, unknown>, context: string, path: PathNod
     if (value === null) {
       st.issues.push({
         code: 'INGEST_BAD_TYPE',
-        path: spell(path, key),
+        path: spell(st, key),
         message: 'null is not allowed here',
       });
       continue;
     }
     if (info.repeating) {
       if (!Array.isArray(value)) {
-        st.issues.push({ code: 'INGEST_BAD_TYPE', path: spell(path, key), message: 'must be a JSON array' });
+        st.issues.push({ code: 'INGEST_BAD_TYPE', path: spell(st, key), message: 'must be a JSON array' });
         continue;
       }
       if (value.length === 0) {
         st.issues.push({
           code: 'INGEST_BAD_TYPE',
-          path: spell(path, key),
+          path: spell(st, key),
           message: 'an array must not be empty',
         });
         continue;
@@ -279,24 +277,23 @@ function walkObject(obj: Record<string, unknown>, context: string, path: PathNod
         if (item === null && info.primitive && obj[`_${key}`] !== undefined) {
           continue;
         }
-        checkItem(item, info, path, key, i, st);
+        checkItem(item, info, key, i, st);
       }
     } else if (Array.isArray(value)) {
-      st.issues.push({ code: 'INGEST_BAD_TYPE', path: spell(path, key), message: 'must not be an array' });
+      st.issues.push({ code: 'INGEST_BAD_TYPE', path: spell(st, key), message: 'must not be an array' });
     } else {
-      checkItem(value, info, path, key, undefined, st);
+      checkItem(value, info, key, undefined, st);
     }
   }
-  checkRequired(obj, context, path, st);
+  checkRequired(obj, context, st);
   if (context === 'Coding') {
-    checkCoding(obj, path, st);
+    checkCoding(obj, st);
   }
 }
 
 function checkItem(
   value: unknown,
   info: ElementInfo,
-  parent: PathNode,
   key: string,
   index: number | undefined,
   st: WalkState,
@@ -306,7 +303,7 @@ function checkItem(
     if (problem !== undefined) {
       st.issues.push({
         code: 'INGEST_BAD_TYPE',
-        path: spell(parent, key, index),
+        path: spell(st, key, index),
         message: `${info.type} ${problem}`,
       });
       return;
@@ -315,7 +312,7 @@ function checkItem(
     if (allowed !== undefined && typeof value === 'string' && !allowed.has(value)) {
       st.issues.push({
         code: 'INGEST_BAD_CODE',
-        path: spell(parent, key, index),
+        path: spell(st, key, index),
         message: `"${value}" is not one of ${[...allowed].join(', ')}`,
       });
     }
@@ -324,20 +321,28 @@ function checkItem(
   if (!isPlainObject(value)) {
     st.issues.push({
       code: 'INGEST_BAD_TYPE',
-      path: spell(parent, key, index),
+      path: spell(st, key, index),
       message: `${info.type} must be a JSON object`,
     });
     return;
   }
   if (info.type === 'Resource') {
-    const issue = envelopeIssue(value, spell(parent, key, index));
+    const issue = envelopeIssue(value, spell(st, key, index));
     if (issue) {
       st.issues.push(issue);
     }
     return;
   }
-  const here: PathNode = { parent, key };
-  walkObject(value, info.childContext, index === undefined ? here : { parent: here, key: index }, st);
+  st.path.push(key);
+  if (index !== undefined) {
+    st.path.push(index);
+  }
+  walkObject(value, info.childContext, st);
+  // pop(), not a length assignment: the latter is a runtime call in V8.
+  st.path.pop();
+  if (index !== undefined) {
+    st.path.pop();
+  }
 }
 
 function present(obj: Record<string, unknown>, key: string): boolean {
@@ -349,7 +354,7 @@ function present(obj: Record<string, unknown>, key: string): boolean {
   return obj[`_${key}`] !== undefined;
 }
 
-function checkRequired(obj: Record<string, unknown>, context: string, node: PathNode, st: WalkState): void {
+function checkRequired(obj: Record<string, unknown>, context: string, st: WalkState): void {
   const required = REQUIRED_ELEMENTS[context];
   if (required === undefined) {
     return;
@@ -359,13 +364,13 @@ function checkRequired(obj: Record<string, unknown>, context: string, node: Path
       ? !(choiceKeys(context, name.slice(0, -3)) ?? []).some((k) => present(obj, k))
       : !present(obj, name);
     if (missing) {
-      const path = spell(node, name);
+      const path = spell(st, name);
       st.issues.push({ code: 'INGEST_MISSING_ELEMENT', path, message: `${path} is required` });
     }
   }
 }
 
-function checkCoding(coding: Record<string, unknown>, node: PathNode, st: WalkState): void {
+function checkCoding(coding: Record<string, unknown>, st: WalkState): void {
   const system = coding['system'];
   const code = coding['code'];
   if (typeof system !== 'string' || typeof code !== 'string') {
@@ -379,7 +384,7 @@ function checkCoding(coding: Record<string, unknown>, node: PathNode, st: WalkSt
   if (problem !== undefined) {
     st.issues.push({
       code: 'INGEST_BAD_CODE',
-      path: spell(node, 'code'),
+      path: spell(st, 'code'),
       message: `${rule.vocabulary} code "${code}" ${problem}`,
     });
   }

@@ -97,27 +97,9 @@ export async function findNdjsonLines(
   let carryOffset = 0;
   let base = 0;
   let skipping = false;
-  for await (const chunk of withoutBom(chunks)) {
-    signal?.throwIfAborted();
-    let data = chunk;
-    let dataOffset = base;
-    base += chunk.length;
-    if (skipping) {
-      // Inside a line too large to index: skip to its end.
-      const nl = data.indexOf(10);
-      if (nl === -1) {
-        continue;
-      }
-      data = data.subarray(nl + 1);
-      dataOffset += nl + 1;
-      skipping = false;
-    } else if (carry !== undefined) {
-      // `data` must start at a line start: the unfinished last line of the previous chunk, then this one.
-      data = Buffer.concat([carry, data]);
-      dataOffset = carryOffset;
-      carry = undefined;
-    }
-    const complete = data.lastIndexOf(10) + 1;
+
+  /** Passes the marked lines among the complete lines of `data` (which starts at a line start). */
+  const scan = async (data: Buffer, dataOffset: number, complete: number): Promise<void> => {
     let pos = data.indexOf(mark);
     while (pos !== -1 && pos < complete) {
       const start = data.lastIndexOf(10, pos) + 1;
@@ -136,6 +118,39 @@ export async function findNdjsonLines(
       }
       pos = data.indexOf(mark, nl + 1);
     }
+  };
+
+  for await (const chunk of withoutBom(chunks)) {
+    signal?.throwIfAborted();
+    let data = chunk;
+    let dataOffset = base;
+    base += chunk.length;
+    if (skipping || carry !== undefined) {
+      const nl = data.indexOf(10);
+      if (nl === -1) {
+        // The line goes on past this chunk too.
+        if (carry !== undefined) {
+          if (carry.length + data.length > maxRecordBytes) {
+            carry = undefined;
+            skipping = true;
+          } else {
+            carry = Buffer.concat([carry, data]);
+          }
+        }
+        continue;
+      }
+      if (carry !== undefined) {
+        // Only the line that straddles the chunks is copied, never the rest of the chunk.
+        const line = Buffer.concat([carry, data.subarray(0, nl + 1)]);
+        await scan(line, carryOffset, line.length);
+        carry = undefined;
+      }
+      skipping = false;
+      data = data.subarray(nl + 1);
+      dataOffset += nl + 1;
+    }
+    const complete = data.lastIndexOf(10) + 1;
+    await scan(data, dataOffset, complete);
     const tail = data.subarray(complete);
     if (tail.length > maxRecordBytes) {
       skipping = true;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readCsv, type CsvRow } from './csv-reader.js';
 import { scanJson } from './json-scanner.js';
-import { readNdjson } from './ndjson-reader.js';
+import { findNdjsonLines, readNdjson } from './ndjson-reader.js';
 import type { RawRecord } from './raw-record.js';
 
 /** Cuts text into chunks of `size` bytes, to put chunk boundaries everywhere. */
@@ -52,6 +52,35 @@ describe('NDJSON reader', () => {
     const records = await ndjson('\uFEFF{"a":1}\n', 2);
     expect(records[0]!.bytes.toString()).toBe('{"a":1}');
   });
+});
+
+describe('NDJSON line finder', () => {
+  const mark = Buffer.from('"Patient"');
+  // Marked and unmarked lines, CRLF, blank lines, a line over the limit, a mark split by every chunk
+  // boundary, no final newline.
+  const text =
+    '\uFEFF{"resourceType":"Patient","id":"a"}\r\n{"resourceType":"Observation"}\n\n' +
+    `{"resourceType":"Patient","x":"${'y'.repeat(80)}"}\n{"resourceType":"Encounter","subject":"Patient"}\n` +
+    '{"resourceType":"Patient","id":"é"}\n{"a":1}\r\n{"resourceType":"Patient","id":"last"}';
+
+  it.each([1, 2, 5, 9, 16, 64, 1000])(
+    'gives exactly the lines holding the mark that the NDJSON reader gives (chunks of %i bytes)',
+    async (size) => {
+      const limit = 60;
+      const expected = (await ndjson(text, size, limit))
+        .filter((r) => r.tooLarge !== true && r.bytes.includes(mark))
+        .map((r) => [r.offset, r.bytes.toString('utf8')]);
+      const found: [number, string][] = [];
+      await findNdjsonLines(
+        chunks(text, size),
+        mark,
+        (r) => void found.push([r.offset, r.bytes.toString('utf8')]),
+        limit,
+      );
+      expect(expected).toHaveLength(4);
+      expect(found).toEqual(expected);
+    },
+  );
 });
 
 describe('JSON scanner', () => {
