@@ -12,7 +12,8 @@
  * `--small` (or HDH_BENCH_SMALL=1) runs every workload at a small size, to prove the bench works.
  * HDH_BENCH_ONLY=a,b,c,kill (any of them, comma-separated) runs only those parts, e.g.
  * `HDH_BENCH_ONLY=a npm run bench:migrate` for the large files alone.
- * hdh times include planning (listing the source), as rclone's include its listing. Data is written
+ * hdh runs as `hdh migrate run` does by default: one process, the journal in SQLite (the hub's default
+ * database). hdh times include planning (listing the source), as rclone's include its listing. Data is written
  * once under bench/.out/migrate/ (git-ignored) and reused.
  */
 import { spawnSync } from 'node:child_process';
@@ -49,9 +50,9 @@ import {
 } from '../src/storage/testing/index.js';
 import { startChild } from '../src/migration/testing/spawn.js';
 
-// fs operations run on libuv's thread pool (4 threads by default): fsyncs of concurrent small
-// writes would queue behind each other. Read when the pool starts, i.e. at the first fs call.
-process.env['UV_THREADPOOL_SIZE'] ??= '64';
+// As `hdh` (bin/hdh.js) starts: fsyncs of concurrent small writes run on libuv's thread pool (4
+// threads by default) and would queue behind each other. Read when the pool starts (first fs call).
+process.env['UV_THREADPOOL_SIZE'] ??= '32';
 
 const MIB = 1024 ** 2;
 const small = process.argv.includes('--small') || process.env['HDH_BENCH_SMALL'] === '1';
@@ -354,6 +355,9 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`bench:migrate (${small ? 'small sizes' : 'full sizes'}), data under ${root}`);
+  console.log(
+    `hdh measured as \`hdh migrate plan\` + \`hdh migrate run\` in one process (--processes 1, the default), journal in SQLite, UV_THREADPOOL_SIZE=${process.env['UV_THREADPOOL_SIZE']}`,
+  );
   const largeCount = 8;
   const largeSize = small ? 4 * MIB : 128 * MIB;
   if (runs('a')) {

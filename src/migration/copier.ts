@@ -133,7 +133,12 @@ async function recheckSource(
   ctx: CopierContext,
   row: ObjectRow,
 ): Promise<{ changed: false } | { changed: true; outcome: ObjectOutcome }> {
-  const info = await call(ctx, () => ctx.source.head(row.source_key, { signal: ctx.signal }));
+  // Size, etag and time decide; metadata kept apart (fs sidecars) is read only for a new version.
+  let info = await call(ctx, () => ctx.source.head(row.source_key, { signal: ctx.signal, metadata: false }));
+  if (info !== undefined && sameVersion(row, info)) {
+    return { changed: false };
+  }
+  info = await call(ctx, () => ctx.source.head(row.source_key, { signal: ctx.signal }));
   if (info === undefined) {
     throw MigrationErrors.MIGRATION_SOURCE_GONE(
       `source object ${row.source_key} was deleted during its copy`,

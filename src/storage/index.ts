@@ -9,6 +9,7 @@ export type {
   ByteRange,
   CompletedPart,
   GetOptions,
+  HeadOptions,
   ListOptions,
   MultipartStore,
   ObjectInfo,

@@ -53,6 +53,15 @@ export interface OpOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface HeadOptions extends OpOptions {
+  /**
+   * `false` when the caller needs only `size`, `lastModified` and `etag` (e.g. to check that an
+   * object is still the version it read): a backend that keeps metadata apart from the object (the
+   * fs store's sidecars) then skips reading it, and `metadata` and `md5` may be absent. Default true.
+   */
+  readonly metadata?: boolean;
+}
+
 /**
  * Inclusive-exclusive byte range: `{ start: 0, end: 100 }` is the first 100 bytes. `end` defaults to
  * the end and is clamped to it; `start` equal to the size reads nothing, past it is
@@ -86,7 +95,7 @@ export interface ObjectStore {
   /** The name this store has in hdh.yaml (or a description for ad-hoc stores). */
   readonly name: string;
   readonly capabilities: StoreCapabilities;
-  head(key: string, options?: OpOptions): Promise<ObjectInfo | undefined>;
+  head(key: string, options?: HeadOptions): Promise<ObjectInfo | undefined>;
   get(key: string, options?: GetOptions): Promise<Readable>;
   put(key: string, body: BodySource, options?: PutOptions): Promise<ObjectInfo>;
   delete(key: string, options?: OpOptions): Promise<void>;

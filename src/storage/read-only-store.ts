@@ -5,10 +5,10 @@
  */
 import type {
   GetOptions,
+  HeadOptions,
   ListOptions,
   ObjectInfo,
   ObjectStore,
-  OpOptions,
   StoreCapabilities,
 } from './object-store.js';
 import type { Readable } from 'node:stream';
@@ -26,7 +26,7 @@ class ReadOnlyStore implements ObjectStore {
     this.capabilities = { ...inner.capabilities, multipart: false, serverSideCopy: false, maxParts: 0 };
   }
 
-  head(key: string, options?: OpOptions): Promise<ObjectInfo | undefined> {
+  head(key: string, options?: HeadOptions): Promise<ObjectInfo | undefined> {
     return this.inner.head(key, options);
   }
 

@@ -9,7 +9,7 @@
  * @module
  */
 import type { BigIntStats } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import type { FsFiles } from './fs-files.js';
 import type { FsLayout } from './fs-layout.js';
 
@@ -86,4 +86,54 @@ export async function removeSidecar(layout: FsLayout, key: string): Promise<void
       throw err;
     }
   });
+}
+
+/** How long an absent meta folder is believed absent before it is looked for again. */
+const ABSENT_FOR_MS = 1000;
+
+/**
+ * Whether a store may hold sidecars at all. Most fs stores never get one (no metadata, no MD5):
+ * then a put or delete has no sidecar to remove, and the unlink that would fail is skipped. The
+ * meta folder is looked for at most once a second. A sidecar another process writes meanwhile can
+ * at worst be left behind when its object is replaced: it names a file that is gone (inode, size,
+ * mtime in ns), so it is never matched, only not cleaned up.
+ */
+export class SidecarPresence {
+  #seen = false;
+  #checkedAt = Number.NEGATIVE_INFINITY;
+  #checking: Promise<boolean> | undefined;
+
+  constructor(private readonly layout: FsLayout) {}
+
+  /** This store writes a sidecar: from now on removals are always tried. */
+  written(): void {
+    this.#seen = true;
+  }
+
+  async mayExist(): Promise<boolean> {
+    if (this.#seen) {
+      return true;
+    }
+    if (performance.now() - this.#checkedAt < ABSENT_FOR_MS) {
+      return false;
+    }
+    this.#checking ??= stat(this.layout.metaDir).then(
+      () => true,
+      (err: unknown) => {
+        const code = (err as { code?: string }).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+          throw err;
+        }
+        return false;
+      },
+    );
+    try {
+      const exists = await this.#checking;
+      this.#seen ||= exists;
+      this.#checkedAt = performance.now();
+      return exists;
+    } finally {
+      this.#checking = undefined;
+    }
+  }
 }

@@ -161,6 +161,34 @@ describe('fs store', () => {
     expect(head?.size).toBe('replaced by hand'.length);
   });
 
+  it('removes the sidecar of an object replaced without metadata, and reads no metadata when asked not to', async () => {
+    await store.put('meta/obj', 'with', { metadata: { owner: 'hub' } });
+    const sidecar = store.layout.metaPath('meta/obj');
+    expect(existsSync(sidecar)).toBe(true);
+    expect((await store.head('meta/obj', { metadata: false }))?.metadata).toBeUndefined();
+    expect((await store.head('meta/obj'))?.metadata).toEqual({ owner: 'hub' });
+    await store.put('meta/obj', 'without');
+    expect(existsSync(sidecar)).toBe(false);
+    await store.put('meta/obj', 'with again', { metadata: { owner: 'hub' } });
+    await store.delete('meta/obj');
+    expect(existsSync(sidecar)).toBe(false);
+  });
+
+  it('never matches a sidecar another process wrote while this one believed there were none', async () => {
+    const shared = await mkdtemp(join(tmpdir(), 'hdh-fs-sidecars-'));
+    const plain = await FsStore.open({ name: 'plain', root: shared });
+    const other = await FsStore.open({ name: 'other', root: shared });
+    // `plain` finds no meta folder and remembers it for a while; `other` then writes a sidecar.
+    await plain.put('k', 'one');
+    await other.put('k', 'two', { metadata: { owner: 'other' } });
+    await plain.put('k', 'three');
+    const head = await plain.head('k');
+    expect(head?.metadata).toEqual({});
+    expect((await readAll(await plain.get('k'))).toString()).toBe('three');
+    expect((await other.head('k'))?.metadata).toEqual({});
+    await rm(shared, { recursive: true, force: true });
+  });
+
   it('removes folders a delete leaves empty', async () => {
     await store.put('prune/a/b/c', 'x');
     await store.put('prune/keep', 'y');

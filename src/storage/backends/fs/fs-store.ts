@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { BodySource } from '../../../core/index.js';
 import type {
   GetOptions,
+  HeadOptions,
   ListOptions,
   ObjectInfo,
   ObjectStore,
@@ -31,7 +32,7 @@ import { FsFiles, type TempFile } from './fs-files.js';
 import { FsLayout } from './fs-layout.js';
 import { walkFiles } from './fs-list.js';
 import { FsMultipart } from './fs-multipart.js';
-import { fileIdentity, removeSidecar, sidecarEntry, writeSidecar } from './fs-sidecar.js';
+import { SidecarPresence, fileIdentity, removeSidecar, sidecarEntry, writeSidecar } from './fs-sidecar.js';
 
 /** Objects up to this size are read in one call rather than streamed. */
 const WHOLE_READ_BYTES = 1024 * 1024;
@@ -49,12 +50,14 @@ export class FsStore implements ObjectStore {
   readonly layout: FsLayout;
   /** @internal */
   readonly files: FsFiles;
+  private readonly sidecars: SidecarPresence;
 
   private constructor(options: FsStoreOptions) {
     this.name = options.name;
     this.root = resolve(options.root);
     this.layout = new FsLayout(options.root, options.name, this.capabilities.maxKeyBytes);
     this.files = new FsFiles(this.layout);
+    this.sidecars = new SidecarPresence(this.layout);
     this.multipart = new FsMultipart(this);
   }
 
@@ -80,13 +83,13 @@ export class FsStore implements ObjectStore {
     return new FsStore({ ...options, root });
   }
 
-  async head(key: string, options: OpOptions = {}): Promise<ObjectInfo | undefined> {
+  async head(key: string, options: HeadOptions = {}): Promise<ObjectInfo | undefined> {
     const what = this.what(key);
     try {
       throwIfAborted(options.signal, what);
       this.layout.checkKey(key);
       const s = await statFile(this.layout.objectPath(key));
-      return s === undefined ? undefined : await this.info(key, s, true);
+      return s === undefined ? undefined : await this.info(key, s, options.metadata !== false);
     } catch (err) {
       throw translateFsError(err, what, options.signal);
     }
@@ -184,7 +187,9 @@ export class FsStore implements ObjectStore {
           throw err;
         }
       }
-      await removeSidecar(this.layout, key);
+      if (await this.sidecars.mayExist()) {
+        await removeSidecar(this.layout, key);
+      }
       await this.pruneFolders(dirname(path));
     } catch (err) {
       throw translateFsError(err, what, options.signal);
@@ -284,11 +289,12 @@ export class FsStore implements ObjectStore {
           metadata: extra.metadata,
           ...(extra.md5 === undefined ? {} : { md5: extra.md5 }),
         };
+        this.sidecars.written();
         await writeSidecar(this.layout, this.files, key, entry, await statFile(target), what);
       }
       // Past this point the put has happened: an abort can no longer undo it.
       await this.files.commit(temp.path, target, what);
-      if (!withSidecar) {
+      if (!withSidecar && (await this.sidecars.mayExist())) {
         await removeSidecar(this.layout, key);
       }
     } catch (err) {
