@@ -21,7 +21,7 @@ import { CoreErrors } from '../core/index.js';
 import {
   MigrationErrors,
   type Certificate,
-  type ClassMap,
+  type PlanRequest,
   type CutoverResult,
   type DecommissionResult,
   type MigrationEngine,
@@ -41,21 +41,8 @@ import type { Hub } from './hub.js';
 import { hubMigrationEngine, planRefusal } from './migration-engine.js';
 import { MigrationSteps, type StepKind, type StepView } from './migration-steps.js';
 
-export interface MigrationPlanInput {
-  readonly name: string;
-  readonly from: StorePrefix;
-  readonly to: StorePrefix;
-  /** An Azure Blob Inventory file on the hub's machine (the CLI only). */
-  readonly inventory?: string;
-  readonly classMap?: ClassMap;
-  readonly defaultClass?: string;
-  readonly defaultDataset?: string;
-  readonly estimate?: {
-    readonly pricePerGb?: number;
-    readonly bytesPerSecond?: number;
-    readonly objectsPerSecond?: number;
-  };
-}
+/** What a plan takes from the CLI or the API: the engine's request without its internals. */
+export type MigrationPlanInput = Omit<PlanRequest, 'unitLimits' | 'signal'>;
 
 export interface MigrationSummary {
   readonly name: string;
