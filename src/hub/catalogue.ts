@@ -49,16 +49,19 @@ export interface VersionView {
   readonly persons: number;
 }
 
+/** A version in full: tables with their columns, counts and where it came from. */
+export interface VersionDetailView extends VersionView {
+  readonly tables: TableView[];
+  readonly lineage: {
+    readonly inputs: { readonly fileName: string; readonly sha256: string; readonly bytes: number }[];
+    readonly summary: DatasetVersion['summary'];
+  };
+}
+
 export interface DatasetView extends DatasetSummary {
   readonly versions: VersionView[];
-  /** The current version in full: tables with their columns, counts and where it came from. */
-  readonly current?: VersionView & {
-    readonly tables: TableView[];
-    readonly lineage: {
-      readonly inputs: { readonly fileName: string; readonly sha256: string; readonly bytes: number }[];
-      readonly summary: DatasetVersion['summary'];
-    };
-  };
+  /** The current version in full. */
+  readonly current?: VersionDetailView;
 }
 
 export interface CatalogueOptions {
@@ -147,6 +150,12 @@ export class CatalogueView {
     return this.#datasets.set(generation, name, view(await this.#catalog.detail(name)));
   }
 
+  /** Any version of a dataset in full, as `hdh datasets show NAME --version N` shows it. */
+  async version(principal: Principal, name: string, number: number): Promise<VersionDetailView> {
+    await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', { type: 'dataset', name });
+    return versionDetail(await this.#catalog.version(name, number));
+  }
+
   /** The whole catalogue as HealthDCAT-AP JSON-LD. */
   async dcat(principal: Principal): Promise<Record<string, unknown>> {
     await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', {
@@ -162,28 +171,24 @@ function view(detail: DatasetDetail): DatasetView {
   return {
     ...summary(detail),
     versions: detail.versions.map(version),
-    ...(current === undefined
-      ? {}
-      : {
-          current: {
-            ...version(current),
-            tables: current.tables.map((t) => ({
-              name: t.name,
-              ...(t.description === undefined ? {} : { description: t.description }),
-              rows: t.rows,
-              bytes: t.bytes,
-              columns: t.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
-            })),
-            lineage: {
-              inputs: current.inputs.map((i) => ({
-                fileName: i.fileName,
-                sha256: i.sha256,
-                bytes: i.bytes,
-              })),
-              summary: current.summary,
-            },
-          },
-        }),
+    ...(current === undefined ? {} : { current: versionDetail(current) }),
+  };
+}
+
+function versionDetail(v: DatasetVersion): VersionDetailView {
+  return {
+    ...version(v),
+    tables: v.tables.map((t) => ({
+      name: t.name,
+      ...(t.description === undefined ? {} : { description: t.description }),
+      rows: t.rows,
+      bytes: t.bytes,
+      columns: t.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
+    })),
+    lineage: {
+      inputs: v.inputs.map((i) => ({ fileName: i.fileName, sha256: i.sha256, bytes: i.bytes })),
+      summary: v.summary,
+    },
   };
 }
 

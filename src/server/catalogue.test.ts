@@ -92,6 +92,26 @@ describe.each(dialects)('$name: catalogue API', (dialect) => {
     expect(response.body).not.toMatch(/objectKey|datasets\/cohort\/v|keyId|hmac:|"store"/);
   });
 
+  it('describes any version in full, as hdh datasets show --version does, and names a missing one', async () => {
+    const first = await get('/api/datasets/cohort/versions/1');
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({
+      version: 1,
+      tables: [expect.objectContaining({ name: 'patients' }), expect.objectContaining({ name: 'stays' })],
+      lineage: { inputs: [expect.objectContaining({ fileName: 'cohort-1.ndjson' })] },
+    });
+    expect(first.body).not.toMatch(/objectKey|datasets\/cohort\/v|keyId|hmac:|"store"/);
+    expect((await get('/api/datasets/cohort/versions/2')).json()).toEqual(
+      (await get('/api/datasets/cohort')).json<{ current: unknown }>().current,
+    );
+    const missing = await get('/api/datasets/cohort/versions/9');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'CATALOG_VERSION_NOT_FOUND' });
+    const bad = await get('/api/datasets/cohort/versions/first');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'REQUEST_INVALID' });
+  });
+
   it('serves a change made by another hub process on the same database on the next request', async () => {
     const before = await get('/api/datasets');
     expect(before.headers['content-type']).toBe('application/json; charset=utf-8');

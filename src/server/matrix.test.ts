@@ -309,6 +309,12 @@ describe.each(dialects)('$name: route × principal × permit matrix', (dialect) 
       url: () => '/api/datasets/cohort',
       allow: each(ALL, 200),
     },
+    {
+      method: 'GET',
+      route: '/api/datasets/:name/versions/:version',
+      url: () => '/api/datasets/cohort/versions/1',
+      allow: each(ALL, 200),
+    },
     { method: 'GET', route: '/api/catalog/dcat', url: () => '/api/catalog/dcat', allow: each(ALL, 200) },
     {
       method: 'GET',

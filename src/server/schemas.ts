@@ -351,34 +351,40 @@ const DatasetVersionView = {
 };
 const Counts = Type.Object({ read: Type.Integer(), accepted: Type.Integer(), quarantined: Type.Integer() });
 
+/** A version in full: tables with their columns, counts, and the inputs it was made from. */
+export const DatasetVersionDetail = Type.Object({
+  ...DatasetVersionView,
+  tables: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      description: Type.Optional(Type.String()),
+      rows: Type.Integer(),
+      bytes: Type.Integer(),
+      columns: Type.Array(
+        Type.Object({ name: Type.String(), type: Type.String(), description: Type.String() }),
+      ),
+    }),
+  ),
+  lineage: Type.Object({
+    inputs: Type.Array(
+      Type.Object({ fileName: Type.String(), sha256: Type.String(), bytes: Type.Integer() }),
+    ),
+    summary: Type.Object({
+      read: Type.Integer(),
+      accepted: Type.Integer(),
+      quarantined: Type.Integer(),
+      byType: Type.Record(Type.String(), Counts),
+    }),
+  }),
+});
+
 export const DatasetDetail = Type.Object({
   ...DatasetSummary.properties,
   versions: Type.Array(Type.Object(DatasetVersionView)),
-  current: Type.Optional(
-    Type.Object({
-      ...DatasetVersionView,
-      tables: Type.Array(
-        Type.Object({
-          name: Type.String(),
-          description: Type.Optional(Type.String()),
-          rows: Type.Integer(),
-          bytes: Type.Integer(),
-          columns: Type.Array(
-            Type.Object({ name: Type.String(), type: Type.String(), description: Type.String() }),
-          ),
-        }),
-      ),
-      lineage: Type.Object({
-        inputs: Type.Array(
-          Type.Object({ fileName: Type.String(), sha256: Type.String(), bytes: Type.Integer() }),
-        ),
-        summary: Type.Object({
-          read: Type.Integer(),
-          accepted: Type.Integer(),
-          quarantined: Type.Integer(),
-          byType: Type.Record(Type.String(), Counts),
-        }),
-      }),
-    }),
-  ),
+  current: Type.Optional(DatasetVersionDetail),
 });
+
+export const DatasetVersionPath = Type.Object(
+  { name: DatasetName, version: Type.Integer({ minimum: 1, description: 'a version number (1, 2, …)' }) },
+  strict,
+);

@@ -7,6 +7,8 @@ import {
   Bearer,
   DatasetDetail,
   DatasetPath,
+  DatasetVersionDetail,
+  DatasetVersionPath,
   DatasetQuery,
   DatasetSummary,
   Page,
@@ -58,6 +60,21 @@ export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
     },
     async (request, reply) =>
       sendShared(reply, await catalogue.get(principalOf(request), request.params.name)),
+  );
+
+  app.get(
+    '/api/datasets/:name/versions/:version',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: 'Any version of a dataset in full: tables and columns, counts, lineage (never rows)',
+        security: Bearer,
+        params: DatasetVersionPath,
+        response: responses({ 200: DatasetVersionDetail }),
+      },
+    },
+    async (request) => catalogue.version(principalOf(request), request.params.name, request.params.version),
   );
 
   app.get(
