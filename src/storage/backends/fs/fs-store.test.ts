@@ -35,11 +35,13 @@ describe('fs store', () => {
   let dir: string;
   let store: FsStore;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'hdh-fs-unit-'));
+    // The root's parent is private too, so what the tests find beside the root is theirs alone.
+    dir = join(await mkdtemp(join(tmpdir(), 'hdh-fs-unit-')), 'root');
+    await mkdir(dir);
     store = await FsStore.open({ name: 'unit', root: dir });
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(join(dir, '..'), { recursive: true, force: true });
   });
 
   it('keeps objects as plain files at their key path', async () => {
