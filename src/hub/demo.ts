@@ -7,7 +7,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePopulation } from '../synth/index.js';
@@ -110,6 +110,8 @@ export async function ensureDemoData(
       faultsManifest: false,
     });
     options.onStep?.('ingesting them through the pipeline (validation, pseudonymisation, sealed tables)…');
+    // The lineage and the quarantine name the generated files, not the temporary folder they sat in.
+    const labels = new Map((await readdir(source)).map((name) => [join(source, name), name]));
     return await ingestIntoHub(hub, {
       dataset: DEMO_DATASET,
       inputs: [source],
@@ -119,6 +121,7 @@ export async function ensureDemoData(
       themes: ['demonstration', 'synthetic'],
       keywords: ['FHIR R4', 'OMOP', 'synthetic'],
       actor,
+      labels,
     });
   } finally {
     await rm(source, { recursive: true, force: true });

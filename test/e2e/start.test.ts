@@ -99,6 +99,12 @@ describe('hdh start (what npm start runs)', () => {
     const { items } = (await datasets.json()) as { items: { name: string; currentVersion?: number }[] };
     expect(items).toEqual([expect.objectContaining({ name: 'demo-population', currentVersion: 1 })]);
     expect(first.stdout()).toMatch(/^data: +demo-population v1: 200 persons, \d+ records accepted/m);
+    // Its lineage names the generated files, not the temporary folder they were generated in.
+    const detail = await fetch(`${first.url}/api/datasets/demo-population`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const { current } = (await detail.json()) as { current: { lineage: { inputs: { fileName: string }[] } } };
+    expect(current.lineage.inputs.map((i) => i.fileName)).toContain('Patient.ndjson');
     expect(await stop(first)).toBe(0);
     expect(first.stdout()).toMatch(/SIGTERM: stopping\nstopped\n$/);
 
