@@ -289,7 +289,7 @@ describe.each(dialects)('$name: /api/migrations', (dialect) => {
 
     const badMap = await plan('bad', { classMap: { 'x/': 'secret' } });
     expect(problem(badMap)).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
-    const extra = await plan('bad', { inventory: '/etc/passwd' });
+    const extra = await plan('bad', { inventory: 'inventory.csv' });
     expect(extra.json()).toMatchObject({
       code: 'REQUEST_INVALID',
       errors: [{ field: 'body/inventory', message: 'is not a known field' }],
