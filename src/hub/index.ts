@@ -60,6 +60,7 @@ export {
 } from './demo.js';
 export {
   ingestIntoHub,
+  ingestCounts,
   checkIngestTarget,
   listQuarantined,
   showQuarantined,

@@ -117,6 +117,22 @@ export interface HubIngestResult {
   readonly keyId: string;
 }
 
+/** What every answer about an ingest starts with, `hdh ingest --json` and the API alike. */
+export function ingestCounts(r: HubIngestResult) {
+  return {
+    dataset: r.dataset,
+    ingestId: r.ingestId,
+    version: r.version ?? null,
+    store: r.store,
+    read: r.summary.read,
+    accepted: r.summary.accepted,
+    quarantined: r.summary.quarantined,
+    byType: r.summary.byType,
+    quarantineByCode: r.summary.quarantineByCode,
+    persons: r.persons,
+  };
+}
+
 interface Target {
   readonly dataset: string;
   readonly store: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../core/index.js';
-import { ingestIntoHub, withHub, type HubIngestResult } from '../../hub/index.js';
+import { ingestCounts, ingestIntoHub, withHub, type HubIngestResult } from '../../hub/index.js';
 import { loadCsvSchema, loadProfile, type CsvSchema } from '../../ingest/index.js';
 import type { CliContext } from '../context.js';
 import type { RegisterCommand } from './types.js';
@@ -95,16 +95,7 @@ export const registerIngest: RegisterCommand = (program: Command, ctx) => {
 
 function summaryJson(r: HubIngestResult): Record<string, unknown> {
   return {
-    dataset: r.dataset,
-    version: r.version ?? null,
-    ingestId: r.ingestId,
-    store: r.store,
-    read: r.summary.read,
-    accepted: r.summary.accepted,
-    quarantined: r.summary.quarantined,
-    byType: r.summary.byType,
-    quarantineByCode: r.summary.quarantineByCode,
-    persons: r.persons,
+    ...ingestCounts(r),
     tables: r.tables,
     inputs: r.inputs,
     skipped: r.skipped,

@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../access/index.js';
 import {
   dismissQuarantined,
+  ingestCounts,
   ingestUpload,
   listQuarantined,
   reingestQuarantined,
@@ -297,16 +298,7 @@ export const ingestRoutes: RouteModule = (app, { deps, authenticate }) => {
 /** What `hdh ingest --json` prints, without the object keys and key id the catalogue also keeps to itself. */
 function ingestAnswer(r: HubIngestResult) {
   return {
-    dataset: r.dataset,
-    ingestId: r.ingestId,
-    version: r.version ?? null,
-    store: r.store,
-    read: r.summary.read,
-    accepted: r.summary.accepted,
-    quarantined: r.summary.quarantined,
-    byType: r.summary.byType,
-    quarantineByCode: r.summary.quarantineByCode,
-    persons: r.persons,
+    ...ingestCounts(r),
     tables: r.tables.map((t) => ({ name: t.name, rows: t.rows })),
     inputs: r.inputs.map((i) => ({ fileName: i.path, sha256: i.sha256, bytes: i.bytes })),
     skipped: r.skipped.map((s) => ({
