@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "hdh_seal",
+      "sources": ["native/seal.cc"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_cc": ["-O3", "-Wall", "-Wextra"]
+    }
+  ]
+}

@@ -1,0 +1,58 @@
+/**
+ * The native record sealer (native/seal.cc, built by `npm ci` through scripts/build-native.mjs):
+ * loaded once, on first use. When it is missing (the build failed or was skipped) or
+ * `HDH_SEAL_NATIVE=0`, sealing takes the node:crypto path, which writes the same bytes.
+ * @module
+ */
+import { createRequire } from 'node:module';
+
+/** What native/seal.cc exports. The sealer is an opaque handle owning OpenSSL contexts. */
+export interface SealBinding {
+  sealerCreate(
+    dataKey: Uint8Array,
+    headerHash: Uint8Array,
+    header: Uint8Array,
+    chunkSize: number,
+    hashSealed: boolean,
+  ): object;
+  sealerUpdate(sealer: object, plain: Uint8Array, out: Uint8Array, outOffset: number): number;
+  sealerFinal(sealer: object, out: Uint8Array, outOffset: number): [number, Buffer, Buffer | null];
+  sealerDispose(sealer: object): void;
+}
+
+/** Relative to this file, so it holds wherever the checkout is. */
+const ADDON = new URL('../../build/Release/hdh_seal.node', import.meta.url);
+
+let loaded: { readonly binding: SealBinding | undefined; readonly reason: string } | undefined;
+
+function load(): { readonly binding: SealBinding | undefined; readonly reason: string } {
+  if (loaded === undefined) {
+    try {
+      const binding = createRequire(import.meta.url)(ADDON.pathname) as SealBinding;
+      loaded = { binding, reason: 'native addon build/Release/hdh_seal.node' };
+    } catch (err) {
+      const missing = (err as { code?: unknown } | null)?.code === 'MODULE_NOT_FOUND';
+      const why = missing
+        ? 'build/Release/hdh_seal.node is missing'
+        : err instanceof Error
+          ? err.message.split('\n')[0]!
+          : String(err);
+      loaded = { binding: undefined, reason: `native addon not loaded (${why})` };
+    }
+  }
+  return loaded;
+}
+
+/** The binding sealing should use now, or `undefined` for the node:crypto path. */
+export function sealBinding(): SealBinding | undefined {
+  return process.env['HDH_SEAL_NATIVE'] === '0' ? undefined : load().binding;
+}
+
+/** Which path sealing takes now and why, in one line (for the bench and `--version`-style reports). */
+export function sealPath(): { readonly native: boolean; readonly reason: string } {
+  if (process.env['HDH_SEAL_NATIVE'] === '0') {
+    return { native: false, reason: 'node:crypto (HDH_SEAL_NATIVE=0)' };
+  }
+  const { binding, reason } = load();
+  return { native: binding !== undefined, reason: binding !== undefined ? reason : `node:crypto: ${reason}` };
+}
