@@ -15,6 +15,9 @@
  * MB per CPU-second of the process (user + system, all its threads), which is steadier when the
  * machine is shared; each gets its ratio to the slower OpenSSL figure, and the goal is judged on both.
  *
+ * The seal lines measure the native sealer when it is built, node:crypto otherwise or under
+ * HDH_SEAL_NATIVE=0; the path measured is printed first and with the table.
+ *
  * Environment: HDH_BENCH_RUNS (default 3; medians are printed), HDH_BENCH_MIB (default 1024),
  * HDH_BENCH_CHUNK (chunk size, e.g. 64KiB; default the format's default).
  * The input is written once to bench/.out/ (git-ignored) and reused.
@@ -30,6 +33,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseSize } from '../src/core/index.js';
 import { DEFAULT_CHUNK_SIZE } from '../src/crypto/index.js';
+import { sealPath } from '../src/crypto/native.js';
 import { FsStore, SealedStore, type SealingKeys } from '../src/storage/index.js';
 
 const GOAL = 0.6;
@@ -203,6 +207,7 @@ type Key = keyof typeof LABELS;
 
 async function main(): Promise<void> {
   const bytes = await ensureInput();
+  console.log(`sealing path: ${sealPath().reason}`);
   const loadBefore = loadavg()[0]!;
   await rm(memoryRoot, { recursive: true, force: true });
   await rm(diskRoot, { recursive: true, force: true });
@@ -244,7 +249,8 @@ async function main(): Promise<void> {
     `\n${sizeMiB} MiB, median of ${runs} run(s), node ${process.version}, one core. ` +
       `chunks of ${chunkSize} bytes; fs store in memory (tmpfs) except the disk line. ` +
       `% = figure / the slower OpenSSL figure (wall: ${LABELS[slower]}; cpu: ${LABELS[slowerCpu]}). ` +
-      `Load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (${availableParallelism()} cores).`,
+      `Load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (${availableParallelism()} cores). ` +
+      `Sealing path: ${sealPath().reason}.`,
   );
   console.log(
     `${''.padEnd(62)} ${'MB/s'.padStart(7)} ${'%'.padStart(5)} ${'MB/cpu-s'.padStart(9)} ${'%'.padStart(5)}`,

@@ -9,8 +9,9 @@
 import { createHash } from 'node:crypto';
 import { CIPHER_SLICE_BYTES, DEFAULT_CHUNK_SIZE, TAG_BYTES } from './constants.js';
 import { checkChunkSize } from './header.js';
-import { createSealKeysDerived, deriveSealingKeys, type DerivedKeys } from './keys.js';
+import { createSealKeysDerived, deriveSealingKeys, type DerivedKeys, type SealKeys } from './keys.js';
 import { chunkCount, sealedBodySize } from './layout.js';
+import { nativeBodySealer, type NativeBodySealer } from './native-sealer.js';
 import { RecordCrypto, encodeTrailer } from './records.js';
 import type { SealResult } from './seal-stream.js';
 
@@ -58,6 +59,10 @@ function sealBuffer(
 ): SealedBuffer {
   checkChunkSize(chunkSize);
   const keys = createSealKeysDerived({ ...identity, keyId }, derived, chunkSize);
+  const native = nativeBodySealer(keys, chunkSize, true);
+  if (native !== undefined) {
+    return sealNative(native, keyId, keys, identity, plain, chunkSize);
+  }
   const records = new RecordCrypto(keys.dataKey, keys.headerHash);
   try {
     const out = Buffer.allocUnsafe(keys.header.length + sealedBodySize(plain.length, chunkSize));
@@ -93,5 +98,36 @@ function sealBuffer(
     };
   } finally {
     records.dispose();
+  }
+}
+
+/** The same bytes through the native addon, written straight into the output, both hashes in the pass. */
+function sealNative(
+  native: NativeBodySealer,
+  keyId: string,
+  keys: SealKeys,
+  identity: BufferIdentity,
+  plain: Uint8Array,
+  chunkSize: number,
+): SealedBuffer {
+  try {
+    const out = Buffer.allocUnsafe(keys.header.length + sealedBodySize(plain.length, chunkSize));
+    let at = keys.header.copy(out, 0);
+    at += native.update(plain, out, at);
+    const end = native.end(out, at);
+    at += end.written;
+    return {
+      sealed: out,
+      result: {
+        objectId: identity.objectId,
+        keyId,
+        plainSize: plain.length,
+        plainSha256: end.plainSha256.toString('hex'),
+        sealedSize: at,
+        sealedSha256: end.sealedSha256!.toString('hex'),
+      },
+    };
+  } finally {
+    native.dispose();
   }
 }

@@ -2,6 +2,8 @@
  * Sealing as a stream: plaintext in, sealed object out, in one pass that also hashes the plaintext
  * (for the trailer) and, unless turned off, the sealed bytes. Memory stays flat: each input buffer
  * is fed to the cipher in slices of at most 64 KiB and the ciphertext goes out as it is produced.
+ * With the native addon (native-sealer.ts) each input buffer is sealed, both hashes included, in
+ * one call into one output buffer of the exact size; the bytes are the same.
  * @module
  */
 import { createHash, type CipherGCM, type Hash } from 'node:crypto';
@@ -10,6 +12,7 @@ import { CoreErrors, toHdhError } from '../core/index.js';
 import { CIPHER_SLICE_BYTES, DEFAULT_CHUNK_SIZE } from './constants.js';
 import { checkChunkSize, type SealIdentity } from './header.js';
 import { createSealKeys, type SealKeys } from './keys.js';
+import { nativeBodySealer, type NativeBodySealer } from './native-sealer.js';
 import { RecordCrypto, encodeTrailer } from './records.js';
 import { settleable, type Settleable } from './settle.js';
 
@@ -75,7 +78,9 @@ class SealTransform extends Transform {
   readonly #params: SealParams;
   readonly #chunkSize: number;
   readonly #outcome: Settleable<SealResult>;
-  readonly #records: RecordCrypto;
+  /** Set when the native addon seals; the JS fields below are then unused. */
+  readonly #native: NativeBodySealer | undefined;
+  readonly #records: RecordCrypto | undefined;
   readonly #plainHash: Hash = createHash('sha256');
   readonly #sealedHash: Hash | undefined;
   #cipher: CipherGCM | undefined;
@@ -95,9 +100,13 @@ class SealTransform extends Transform {
     this.#params = params;
     this.#chunkSize = chunkSize;
     this.#outcome = outcome;
-    this.#sealedHash = params.hashSealed === false ? undefined : createHash('sha256');
+    const hashSealed = params.hashSealed !== false;
     const keys = given ?? createSealKeys(params, params.datasetKey, chunkSize);
-    this.#records = new RecordCrypto(keys.dataKey, keys.headerHash);
+    this.#native = nativeBodySealer(keys, chunkSize, hashSealed);
+    if (this.#native === undefined) {
+      this.#sealedHash = hashSealed ? createHash('sha256') : undefined;
+      this.#records = new RecordCrypto(keys.dataKey, keys.headerHash);
+    }
     this.#emit(keys.header);
   }
 
@@ -109,9 +118,14 @@ class SealTransform extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
+      if (this.#native !== undefined) {
+        this.#sealNative(this.#native, chunk);
+        callback();
+        return;
+      }
       let at = 0;
       while (at < chunk.length) {
-        this.#cipher ??= this.#records.cipher(this.#index, false);
+        this.#cipher ??= this.#records!.cipher(this.#index, false);
         const take = Math.min(chunk.length - at, this.#chunkSize - this.#inChunk, CIPHER_SLICE_BYTES);
         const slice = chunk.subarray(at, at + take);
         this.#plainHash.update(slice);
@@ -129,6 +143,35 @@ class SealTransform extends Transform {
     }
   }
 
+  #sealNative(native: NativeBodySealer, chunk: Buffer): void {
+    const out = Buffer.allocUnsafe(native.room(chunk.length));
+    const written = native.update(chunk, out, 0);
+    this.#plainSize += chunk.length;
+    this.#sealedSize += written;
+    if (written > 0) {
+      this.push(out);
+    }
+  }
+
+  #flushNative(native: NativeBodySealer): void {
+    const out = Buffer.allocUnsafe(native.endRoom());
+    const end = native.end(out, 0);
+    this.#sealedSize += end.written;
+    this.push(out);
+    this.#resolve(end.plainSha256, end.sealedSha256?.toString('hex'));
+  }
+
+  #resolve(plainSha256: Buffer, sealedSha256: string | undefined): void {
+    this.#outcome.resolve({
+      objectId: this.#params.objectId,
+      keyId: this.#params.keyId,
+      plainSize: this.#plainSize,
+      plainSha256: plainSha256.toString('hex'),
+      sealedSize: this.#sealedSize,
+      sealedSha256,
+    });
+  }
+
   #endChunk(): void {
     const cipher = this.#cipher!;
     cipher.final();
@@ -140,23 +183,22 @@ class SealTransform extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
+      if (this.#native !== undefined) {
+        this.#flushNative(this.#native);
+        callback();
+        return;
+      }
       if (this.#cipher !== undefined) {
         this.#endChunk();
       }
+      const records = this.#records!;
       const plainSha256 = this.#plainHash.digest();
-      const trailer = this.#records.cipher(this.#index, true);
+      const trailer = records.cipher(this.#index, true);
       this.#emit(trailer.update(encodeTrailer(this.#plainSize, plainSha256)));
       trailer.final();
       this.#emit(trailer.getAuthTag());
-      this.#records.dispose();
-      this.#outcome.resolve({
-        objectId: this.#params.objectId,
-        keyId: this.#params.keyId,
-        plainSize: this.#plainSize,
-        plainSha256: plainSha256.toString('hex'),
-        sealedSize: this.#sealedSize,
-        sealedSha256: this.#sealedHash?.digest('hex'),
-      });
+      records.dispose();
+      this.#resolve(plainSha256, this.#sealedHash?.digest('hex'));
       callback();
     } catch (err) {
       callback(toHdhError(err));
@@ -164,7 +206,8 @@ class SealTransform extends Transform {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#records.dispose();
+    this.#records?.dispose();
+    this.#native?.dispose();
     this.#outcome.reject(
       error ?? CoreErrors.OPERATION_ABORTED('the seal stream was closed before its input ended'),
     );
