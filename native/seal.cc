@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "sha256.h"
+
 namespace {
 
 constexpr size_t kKeyBytes = 32;
@@ -23,8 +25,13 @@ constexpr size_t kSliceBytes = 16 * 1024;
 
 struct Sealer {
   EVP_CIPHER_CTX* cipher = nullptr;
+  // Either OpenSSL's digests or, with the CPU's SHA extensions, sha256.h's two-stream one.
+  bool fastSha = false;
+  bool hashSealed = false;
   EVP_MD_CTX* plainHash = nullptr;
-  EVP_MD_CTX* sealedHash = nullptr;  // null when the sealed bytes are not hashed
+  EVP_MD_CTX* sealedHash = nullptr;
+  hdh::Sha256 plainSha = {};
+  hdh::Sha256 sealedSha = {};
   uint8_t aad[kAadBytes] = {};
   uint64_t index = 0;
   uint64_t inChunk = 0;
@@ -74,6 +81,46 @@ Sealer* GetSealer(napi_env env, napi_value value) {
   return s->cipher == nullptr ? nullptr : s;
 }
 
+bool HashSealed(Sealer* s, const uint8_t* data, size_t length) {
+  if (!s->hashSealed) return true;
+  if (s->fastSha) {
+    hdh::Sha256Update(&s->sealedSha, data, length);
+    return true;
+  }
+  return EVP_DigestUpdate(s->sealedHash, data, length) == 1;
+}
+
+// The plaintext slice and the ciphertext it became, into their two digests.
+bool HashBoth(Sealer* s, const uint8_t* plain, const uint8_t* sealed, size_t length) {
+  if (!s->fastSha) {
+    return EVP_DigestUpdate(s->plainHash, plain, length) == 1 && HashSealed(s, sealed, length);
+  }
+  if (s->hashSealed) {
+    hdh::Sha256Update2(&s->plainSha, plain, &s->sealedSha, sealed, length);
+  } else {
+    hdh::Sha256Update(&s->plainSha, plain, length);
+  }
+  return true;
+}
+
+bool FinalPlain(Sealer* s, uint8_t* out) {
+  unsigned int n = 0;
+  if (s->fastSha) {
+    hdh::Sha256Final(&s->plainSha, out);
+    return true;
+  }
+  return EVP_DigestFinal_ex(s->plainHash, out, &n) == 1;
+}
+
+bool FinalSealed(Sealer* s, uint8_t* out) {
+  unsigned int n = 0;
+  if (s->fastSha) {
+    hdh::Sha256Final(&s->sealedSha, out);
+    return true;
+  }
+  return EVP_DigestFinal_ex(s->sealedHash, out, &n) == 1;
+}
+
 void PutU64(uint8_t* to, uint64_t v) {
   for (int i = 7; i >= 0; i--) {
     to[i] = static_cast<uint8_t>(v);
@@ -109,39 +156,50 @@ bool EndRecord(Sealer* s, uint8_t* out) {
   int n = 0;
   return EVP_EncryptFinal_ex(s->cipher, out, &n) == 1 && n == 0 &&
          EVP_CIPHER_CTX_ctrl(s->cipher, EVP_CTRL_GCM_GET_TAG, kTagBytes, out) == 1 &&
-         (s->sealedHash == nullptr || EVP_DigestUpdate(s->sealedHash, out, kTagBytes) == 1);
+         HashSealed(s, out, kTagBytes);
 }
 
-// sealerCreate(dataKey, headerHash, header, chunkSize, hashSealed) → external. The header is only
-// hashed (the caller emits it), so that the sealed-bytes digest covers the whole object.
+// sealerCreate(dataKey, headerHash, header, chunkSize, hashSealed, fastSha) → external. The header
+// is only hashed (the caller emits it), so that the sealed-bytes digest covers the whole object.
+// fastSha asks for sha256.h where the CPU allows it (false: OpenSSL's digests, for the tests).
 napi_value Create(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   uint8_t *key, *headerHash, *header;
   size_t keyLength, hashLength, headerLength;
   double chunkSize = 0;
   bool hashSealed = false;
-  if (argc < 5 || !GetBytes(env, argv[0], &key, &keyLength) || keyLength != kKeyBytes ||
+  bool fastSha = false;
+  if (argc < 6 || !GetBytes(env, argv[0], &key, &keyLength) || keyLength != kKeyBytes ||
       !GetBytes(env, argv[1], &headerHash, &hashLength) || hashLength != kHashBytes ||
       !GetBytes(env, argv[2], &header, &headerLength) ||
       napi_get_value_double(env, argv[3], &chunkSize) != napi_ok || !(chunkSize >= 1) ||
-      chunkSize > 1 << 30 || napi_get_value_bool(env, argv[4], &hashSealed) != napi_ok) {
+      chunkSize > 1 << 30 || napi_get_value_bool(env, argv[4], &hashSealed) != napi_ok ||
+      napi_get_value_bool(env, argv[5], &fastSha) != napi_ok) {
     return Throw(env, "sealerCreate: bad arguments");
   }
   Sealer* s = new Sealer();
   s->chunkSize = static_cast<uint64_t>(chunkSize);
   std::memcpy(s->aad, headerHash, kHashBytes);
+  s->hashSealed = hashSealed;
+  s->fastSha = fastSha && hdh::Sha256Available();
   s->cipher = EVP_CIPHER_CTX_new();
-  s->plainHash = EVP_MD_CTX_new();
-  s->sealedHash = hashSealed ? EVP_MD_CTX_new() : nullptr;
-  bool ok = s->cipher != nullptr && s->plainHash != nullptr && (!hashSealed || s->sealedHash != nullptr) &&
+  bool ok = s->cipher != nullptr &&
             EVP_EncryptInit_ex(s->cipher, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
             EVP_CIPHER_CTX_ctrl(s->cipher, EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
-            EVP_EncryptInit_ex(s->cipher, nullptr, nullptr, key, nullptr) == 1 &&
-            EVP_DigestInit_ex(s->plainHash, EVP_sha256(), nullptr) == 1 &&
-            (!hashSealed || (EVP_DigestInit_ex(s->sealedHash, EVP_sha256(), nullptr) == 1 &&
-                             EVP_DigestUpdate(s->sealedHash, header, headerLength) == 1));
+            EVP_EncryptInit_ex(s->cipher, nullptr, nullptr, key, nullptr) == 1;
+  if (ok && s->fastSha) {
+    hdh::Sha256Init(&s->plainSha);
+    hdh::Sha256Init(&s->sealedSha);
+  } else if (ok) {
+    s->plainHash = EVP_MD_CTX_new();
+    s->sealedHash = hashSealed ? EVP_MD_CTX_new() : nullptr;
+    ok = s->plainHash != nullptr && (!hashSealed || s->sealedHash != nullptr) &&
+         EVP_DigestInit_ex(s->plainHash, EVP_sha256(), nullptr) == 1 &&
+         (!hashSealed || EVP_DigestInit_ex(s->sealedHash, EVP_sha256(), nullptr) == 1);
+  }
+  ok = ok && HashSealed(s, header, headerLength);
   napi_value result;
   if (!ok || napi_create_external(env, s, Finalize, nullptr, &result) != napi_ok) {
     FreeSealer(s);
@@ -178,8 +236,7 @@ napi_value Update(napi_env env, napi_callback_info info) {
     size_t take = plainLength - from;
     if (take > s->chunkSize - s->inChunk) take = s->chunkSize - s->inChunk;
     if (take > kSliceBytes) take = kSliceBytes;
-    if (EVP_DigestUpdate(s->plainHash, plain + from, take) != 1 || !Encrypt(s, plain + from, take, out + at) ||
-        (s->sealedHash != nullptr && EVP_DigestUpdate(s->sealedHash, out + at, take) != 1)) {
+    if (!Encrypt(s, plain + from, take, out + at) || !HashBoth(s, plain + from, out + at, take)) {
       return Throw(env, "sealerUpdate: OpenSSL failed");
     }
     from += take;
@@ -225,26 +282,24 @@ napi_value Final(napi_env env, napi_callback_info info) {
     s->index++;
   }
   uint8_t trailer[kTrailerPlainBytes];
-  unsigned int digestLength = 0;
   napi_value plainDigest, sealedDigest;
   void* plainDigestData;
   if (napi_create_buffer(env, kHashBytes, &plainDigestData, &plainDigest) != napi_ok) {
     return Throw(env, "sealerFinal: out of memory");
   }
   PutU64(trailer, s->plainSize);
-  if (EVP_DigestFinal_ex(s->plainHash, trailer + 8, &digestLength) != 1 || !BeginRecord(s, true) ||
-      !Encrypt(s, trailer, kTrailerPlainBytes, out + at) ||
-      (s->sealedHash != nullptr && EVP_DigestUpdate(s->sealedHash, out + at, kTrailerPlainBytes) != 1)) {
+  if (!FinalPlain(s, trailer + 8) || !BeginRecord(s, true) || !Encrypt(s, trailer, kTrailerPlainBytes, out + at) ||
+      !HashSealed(s, out + at, kTrailerPlainBytes)) {
     return Throw(env, "sealerFinal: OpenSSL failed");
   }
   std::memcpy(plainDigestData, trailer + 8, kHashBytes);
   at += kTrailerPlainBytes;
   if (!EndRecord(s, out + at)) return Throw(env, "sealerFinal: tag failed");
   at += kTagBytes;
-  if (s->sealedHash != nullptr) {
+  if (s->hashSealed) {
     void* data;
     if (napi_create_buffer(env, kHashBytes, &data, &sealedDigest) != napi_ok ||
-        EVP_DigestFinal_ex(s->sealedHash, static_cast<uint8_t*>(data), &digestLength) != 1) {
+        !FinalSealed(s, static_cast<uint8_t*>(data))) {
       return Throw(env, "sealerFinal: sealed digest failed");
     }
   } else {
@@ -275,12 +330,20 @@ napi_value Dispose(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// shaExtensions() → whether the two-stream SHA-256 can run on this CPU (for reports).
+napi_value ShaExtensions(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_get_boolean(env, hdh::Sha256Available(), &result);
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"sealerCreate", nullptr, Create, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sealerUpdate", nullptr, Update, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sealerFinal", nullptr, Final, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sealerDispose", nullptr, Dispose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"shaExtensions", nullptr, ShaExtensions, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -6,7 +6,7 @@
  */
 import { TAG_BYTES, TRAILER_BYTES } from './constants.js';
 import type { SealKeys } from './keys.js';
-import { sealBinding, type SealBinding } from './native.js';
+import { fastShaAllowed, sealBinding, type SealBinding } from './native.js';
 
 export interface NativeSealEnd {
   /** Bytes written: the last chunk's tag, if a chunk was open, and the trailer record. */
@@ -28,7 +28,14 @@ export class NativeBodySealer {
     this.#binding = binding;
     this.#chunkSize = chunkSize;
     try {
-      this.#sealer = binding.sealerCreate(keys.dataKey, keys.headerHash, keys.header, chunkSize, hashSealed);
+      this.#sealer = binding.sealerCreate(
+        keys.dataKey,
+        keys.headerHash,
+        keys.header,
+        chunkSize,
+        hashSealed,
+        fastShaAllowed(),
+      );
     } finally {
       keys.dataKey.fill(0);
     }

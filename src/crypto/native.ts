@@ -14,10 +14,13 @@ export interface SealBinding {
     header: Uint8Array,
     chunkSize: number,
     hashSealed: boolean,
+    fastSha: boolean,
   ): object;
   sealerUpdate(sealer: object, plain: Uint8Array, out: Uint8Array, outOffset: number): number;
   sealerFinal(sealer: object, out: Uint8Array, outOffset: number): [number, Buffer, Buffer | null];
   sealerDispose(sealer: object): void;
+  /** Whether this CPU runs native/sha256.h (the SHA extensions); else OpenSSL's SHA-256. */
+  shaExtensions(): boolean;
 }
 
 /** Relative to this file, so it holds wherever the checkout is. */
@@ -43,6 +46,14 @@ function load(): { readonly binding: SealBinding | undefined; readonly reason: s
   return loaded;
 }
 
+/**
+ * Whether the native sealer may hash with native/sha256.h (two streams interleaved) where the CPU
+ * has the SHA extensions; `HDH_SEAL_NATIVE_SHA=openssl` keeps OpenSSL's SHA-256 (the tests run both).
+ */
+export function fastShaAllowed(): boolean {
+  return process.env['HDH_SEAL_NATIVE_SHA'] !== 'openssl';
+}
+
 /** The binding sealing should use now, or `undefined` for the node:crypto path. */
 export function sealBinding(): SealBinding | undefined {
   return process.env['HDH_SEAL_NATIVE'] === '0' ? undefined : load().binding;
@@ -54,5 +65,12 @@ export function sealPath(): { readonly native: boolean; readonly reason: string 
     return { native: false, reason: 'node:crypto (HDH_SEAL_NATIVE=0)' };
   }
   const { binding, reason } = load();
-  return { native: binding !== undefined, reason: binding !== undefined ? reason : `node:crypto: ${reason}` };
+  if (binding === undefined) {
+    return { native: false, reason: `node:crypto: ${reason}` };
+  }
+  const sha =
+    binding.shaExtensions() && fastShaAllowed()
+      ? 'SHA-256 on the SHA extensions, two streams interleaved'
+      : "OpenSSL's SHA-256";
+  return { native: true, reason: `${reason}, ${sha}` };
 }
