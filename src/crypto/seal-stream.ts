@@ -143,14 +143,22 @@ class SealTransform extends Transform {
     }
   }
 
+  /**
+   * Output buffers stay under 128 KiB, glibc's threshold for serving malloc from fresh mmap'd pages:
+   * one 1 MiB output per 1 MiB input was page-faulted in anew every time (about 30 % more CPU per
+   * byte through the fs store, measured), where 64 KiB ones reuse freed heap memory.
+   */
   #sealNative(native: NativeBodySealer, chunk: Buffer): void {
-    const out = Buffer.allocUnsafe(native.room(chunk.length));
-    const written = native.update(chunk, out, 0);
-    this.#plainSize += chunk.length;
-    this.#sealedSize += written;
-    if (written > 0) {
-      this.push(out);
+    for (let at = 0; at < chunk.length; at += CIPHER_SLICE_BYTES) {
+      const piece = chunk.subarray(at, at + CIPHER_SLICE_BYTES);
+      const out = Buffer.allocUnsafe(native.room(piece.length));
+      const written = native.update(piece, out, 0);
+      this.#sealedSize += written;
+      if (written > 0) {
+        this.push(out);
+      }
     }
+    this.#plainSize += chunk.length;
   }
 
   #flushNative(native: NativeBodySealer): void {
