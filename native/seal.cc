@@ -183,7 +183,8 @@ napi_value Create(napi_env env, napi_callback_info info) {
   s->chunkSize = static_cast<uint64_t>(chunkSize);
   std::memcpy(s->aad, headerHash, kHashBytes);
   s->hashSealed = hashSealed;
-  s->fastSha = fastSha && hdh::Sha256Available();
+  // One stream alone gains nothing over OpenSSL's own SHA-extensions code: only the pair is interleaved.
+  s->fastSha = fastSha && hashSealed && hdh::Sha256Available();
   s->cipher = EVP_CIPHER_CTX_new();
   bool ok = s->cipher != nullptr &&
             EVP_EncryptInit_ex(s->cipher, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&

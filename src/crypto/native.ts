@@ -70,7 +70,7 @@ export function sealPath(): { readonly native: boolean; readonly reason: string 
   }
   const sha =
     binding.shaExtensions() && fastShaAllowed()
-      ? 'SHA-256 on the SHA extensions, two streams interleaved'
+      ? 'both SHA-256 interleaved on the SHA extensions (plaintext-only: OpenSSL)'
       : "OpenSSL's SHA-256";
   return { native: true, reason: `${reason}, ${sha}` };
 }
