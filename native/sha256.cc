@@ -125,13 +125,23 @@ void Keep(Sha256* s, const uint8_t* data, size_t length) {
 
 }  // namespace
 
-bool Sha256Available() {
+namespace {
+
+bool Detect() {
   unsigned a, b, c, d;
   if (__get_cpuid_max(0, nullptr) < 7) return false;
   __cpuid(1, a, b, c, d);
   const bool ssse3 = (c & bit_SSSE3) != 0, sse41 = (c & bit_SSE4_1) != 0;
   __cpuid_count(7, 0, a, b, c, d);
   return ssse3 && sse41 && (b & bit_SHA) != 0;
+}
+
+}  // namespace
+
+// Asked once: in a virtual machine each cpuid traps to the hypervisor (tens of µs per seal here).
+bool Sha256Available() {
+  static const bool available = Detect();
+  return available;
 }
 
 void Sha256Init(Sha256* s) {
