@@ -549,6 +549,8 @@ class IngestRun {
   };
 
   private lastPatientReference = { from: '', to: '' };
+  /** The last subject/patient reference that named a person (none yet: undefined, never ''). */
+  private lastPersonReference: { from: string | undefined; to: string } = { from: undefined, to: '' };
   private lastOtherReference = { from: '', to: '' };
 
   private computeReference(reference: string): string {
@@ -585,12 +587,19 @@ class IngestRun {
     if (!isPlainObject(ref) || typeof ref['reference'] !== 'string') {
       return {};
     }
-    const k = referenceKey(ref['reference']);
+    const reference = ref['reference'];
+    // Records of one person mostly come together: the last reference resolved to a person spares
+    // parsing the reference and looking it up (the index does not change during pass 2).
+    if (reference === this.lastPersonReference.from) {
+      return { person: this.lastPersonReference.to };
+    }
+    const k = referenceKey(reference);
     if (k === undefined) {
       return {};
     }
     const person = this.resolvePatient(k.key);
     if (typeof person === 'string') {
+      this.lastPersonReference = { from: reference, to: person };
       return { person };
     }
     if (!IN_DEPTH_TYPES.has(type)) {
