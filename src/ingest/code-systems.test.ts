@@ -80,4 +80,26 @@ describe('code system checks', () => {
     expect(index.vocabulary('http://example.org/local')).toBe('http://example.org/local');
     expect(index.rule('http://loinc.org')!.check('8480-6')).toBe('only x');
   });
+
+  it('gives the same answer for a code asked again, remembered or past the bound', () => {
+    const index = codeSystemRules();
+    const loinc = index.rule('http://loinc.org')!;
+    const raw = ruleForVocabulary('LOINC')!;
+    // Wrong and right codes alternate, so a remembered answer of one could not pass for the other.
+    const asked = ['8480-6', '8480-5', '8480', '718-7', '718-8'];
+    for (let round = 0; round < 3; round++) {
+      for (const code of asked) {
+        expect(loinc.check(code), code).toBe(raw.check(code));
+      }
+    }
+    // More distinct codes than are remembered: the answers past the bound are computed, and the same.
+    for (let n = 0; n < 10_050; n++) {
+      const digits = String(10_000 + n);
+      const code = `${digits}-${(mod10CheckDigit(digits) + (n % 2)) % 10}`;
+      expect(loinc.check(code)).toBe(raw.check(code));
+    }
+    for (const code of asked) {
+      expect(loinc.check(code), code).toBe(raw.check(code));
+    }
+  });
 });

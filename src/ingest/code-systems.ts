@@ -186,6 +186,29 @@ export interface CodeSystemIndex {
   vocabulary(system: string): string;
 }
 
+/** Distinct codes whose answer one rule of an index remembers (about 100 bytes each). */
+const REMEMBERED_CODES = 10_000;
+
+/**
+ * A check that remembers its answers: a population uses few distinct codes per vocabulary, each many
+ * times, and a check is a pure function of the code. Past {@link REMEMBERED_CODES} it checks anew.
+ */
+function remembering(check: (code: string) => string | undefined): (code: string) => string | undefined {
+  // '' stands for "valid": a problem is never empty.
+  const answers = new Map<string, string>();
+  return (code) => {
+    const known = answers.get(code);
+    if (known !== undefined) {
+      return known === '' ? undefined : known;
+    }
+    const problem = check(code);
+    if (answers.size < REMEMBERED_CODES) {
+      answers.set(code, problem ?? '');
+    }
+    return problem;
+  };
+}
+
 /**
  * Builds the index: the defaults, SNOMED CT when `snomedVerhoeff` is set, then `extra` rules (which win
  * over the defaults for the systems they list).
@@ -200,8 +223,9 @@ export function codeSystemRules(
     ...(options.extra ?? []),
   ];
   for (const rule of rules) {
+    const remembered = { ...rule, check: remembering(rule.check) };
     for (const system of rule.systems) {
-      bySystem.set(system, rule);
+      bySystem.set(system, remembered);
     }
   }
   return {

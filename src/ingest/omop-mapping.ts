@@ -55,6 +55,13 @@ function firstCode(cc: unknown): string | null {
   return null;
 }
 
+// The vocabularies each table prefers, in order (module constants: no list built per row).
+const CONDITION_VOCABULARIES = ['ICD10', 'SNOMED'];
+const DRUG_VOCABULARIES = ['CIP13', 'UCD', 'ATC', 'RxNorm', 'SNOMED'];
+const PROCEDURE_VOCABULARIES = ['CCAM', 'SNOMED'];
+const MEASUREMENT_VOCABULARIES = ['LOINC', 'SNOMED'];
+const OBSERVATION_VOCABULARIES = ['LOINC', 'SNOMED', 'ICD10'];
+
 export class OmopMapper {
   constructor(private readonly codes: CodeSystemIndex) {}
 
@@ -178,7 +185,7 @@ export class OmopMapper {
   }
 
   private condition(r: Json, person: string): TableRow {
-    const code = this.code(r['code'], ['ICD10', 'SNOMED']);
+    const code = this.code(r['code'], CONDITION_VOCABULARIES);
     const start = dateParts(r['onsetDateTime'] ?? obj(r['onsetPeriod'])?.['start'] ?? r['recordedDate']);
     const end = dateParts(r['abatementDateTime'] ?? obj(r['abatementPeriod'])?.['end']);
     return {
@@ -203,7 +210,6 @@ export class OmopMapper {
 
   private drug(r: Json, person: string): TableRow {
     const type = r['resourceType'] as string;
-    const prefer = ['CIP13', 'UCD', 'ATC', 'RxNorm', 'SNOMED'];
     let cc: unknown;
     let start: { date: string | null; datetime: string | null };
     let end: { date: string | null; datetime: string | null } = { date: null, datetime: null };
@@ -243,7 +249,7 @@ export class OmopMapper {
       route = firstCode(r['route']);
       quantity = obj(r['doseQuantity']);
     }
-    const code = this.code(cc, prefer);
+    const code = this.code(cc, DRUG_VOCABULARIES);
     return {
       table: 'drug_exposure',
       cells: [
@@ -270,7 +276,7 @@ export class OmopMapper {
   }
 
   private procedure(r: Json, person: string): TableRow {
-    const code = this.code(r['code'], ['CCAM', 'SNOMED']);
+    const code = this.code(r['code'], PROCEDURE_VOCABULARIES);
     const period = obj(r['performedPeriod']);
     const start = dateParts(r['performedDateTime'] ?? period?.['start']);
     const end = dateParts(period?.['end']);
@@ -317,49 +323,58 @@ export class OmopMapper {
     );
     const visit = referencedId(r['encounter']);
     const range = obj(arr(r['referenceRange'])[0]);
-    const row = (rowId: string | null, source: Json): TableRow => {
-      const code = this.code(source['code'], ['LOINC', 'SNOMED']);
-      const q = obj(source['valueQuantity']);
-      const coded = firstCode(source['valueCodeableConcept']);
-      const bool = typeof source['valueBoolean'] === 'boolean' ? String(source['valueBoolean']) : null;
-      return {
-        table: 'measurement',
-        cells: [
-          rowId,
-          person,
-          0,
-          code.code,
-          code.vocabulary,
-          when.date,
-          when.datetime,
-          32817,
-          str(q?.['comparator']),
-          num(q?.['value']) ?? num(source['valueInteger']),
-          coded ?? bool,
-          str(q?.['code']) ?? str(q?.['unit']),
-          num(obj(range?.['low'])?.['value']),
-          num(obj(range?.['high'])?.['value']),
-          visit,
-        ],
-      };
-    };
     const rows: TableRow[] = [];
     const components = arr(r['component']).map(obj);
     const hasValue = Object.keys(r).some((k) => k.startsWith('value'));
     if (hasValue || components.length === 0) {
-      rows.push(row(id, r));
+      rows.push(this.measurement(id, r, person, when, range, visit));
     }
     components.forEach((comp, i) => {
       if (comp) {
-        rows.push(row(id === null ? null : `${id}#${i}`, comp));
+        rows.push(this.measurement(id === null ? null : `${id}#${i}`, comp, person, when, range, visit));
       }
     });
     return rows;
   }
 
+  /** One measurement row: of the Observation itself, or of one of its components (`source`). */
+  private measurement(
+    rowId: string | null,
+    source: Json,
+    person: string,
+    when: { date: string | null; datetime: string | null },
+    range: Json | undefined,
+    visit: string | null,
+  ): TableRow {
+    const code = this.code(source['code'], MEASUREMENT_VOCABULARIES);
+    const q = obj(source['valueQuantity']);
+    const coded = firstCode(source['valueCodeableConcept']);
+    const bool = typeof source['valueBoolean'] === 'boolean' ? String(source['valueBoolean']) : null;
+    return {
+      table: 'measurement',
+      cells: [
+        rowId,
+        person,
+        0,
+        code.code,
+        code.vocabulary,
+        when.date,
+        when.datetime,
+        32817,
+        str(q?.['comparator']),
+        num(q?.['value']) ?? num(source['valueInteger']),
+        coded ?? bool,
+        str(q?.['code']) ?? str(q?.['unit']),
+        num(obj(range?.['low'])?.['value']),
+        num(obj(range?.['high'])?.['value']),
+        visit,
+      ],
+    };
+  }
+
   private otherObservation(r: Json, person: string): TableRow {
     const type = r['resourceType'] as string;
-    const code = this.code(r['code'], ['LOINC', 'SNOMED', 'ICD10']);
+    const code = this.code(r['code'], OBSERVATION_VOCABULARIES);
     let when: unknown;
     let valueCode: string | null;
     if (type === 'AllergyIntolerance') {

@@ -187,6 +187,19 @@ function sniffType(bytes: Buffer): string {
   return m ? m[1]! : UNKNOWN;
 }
 
+/**
+ * Why a raw record cannot be read. A module function, not a closure in `candidates`: that would be
+ * created (and, under tsx, named) for every record, though records rarely fail.
+ */
+function unreadable(
+  raw: RawRecord,
+  code: QuarantineCode,
+  message: string,
+  type = sniffType(raw.bytes),
+): { type: string; issue: Issue } {
+  return { type, issue: { code, path: '(record)', message } };
+}
+
 /** One ingest: state shared by both passes. */
 class IngestRun {
   readonly summary: IngestSummary = {
@@ -274,22 +287,15 @@ class IngestRun {
    * Synchronous: most records need no await at all.
    */
   private candidates(raw: RawRecord): ResourceCandidate[] | { type: string; issue: Issue } {
-    const fail = (
-      code: QuarantineCode,
-      message: string,
-      type = sniffType(raw.bytes),
-    ): { type: string; issue: Issue } => ({
-      type,
-      issue: { code, path: '(record)', message },
-    });
     if (raw.tooLarge) {
-      return fail('INGEST_RECORD_TOO_LARGE', `the record exceeds ${this.maxRecordBytes} bytes`);
+      return unreadable(raw, 'INGEST_RECORD_TOO_LARGE', `the record exceeds ${this.maxRecordBytes} bytes`);
     }
     if (raw.kind === 'garbage') {
-      return fail('INGEST_INVALID_JSON', 'bytes between JSON values that are not JSON');
+      return unreadable(raw, 'INGEST_INVALID_JSON', 'bytes between JSON values that are not JSON');
     }
     if (raw.kind === 'truncated') {
-      return fail(
+      return unreadable(
+        raw,
         'INGEST_INVALID_JSON',
         'the file ends inside this value (truncated file?)',
         raw.resourceType ?? sniffType(raw.bytes),
@@ -299,14 +305,14 @@ class IngestRun {
     try {
       parsed = JSON.parse(raw.bytes.toString('utf8'));
     } catch (err) {
-      return fail('INGEST_INVALID_JSON', `invalid JSON: ${(err as Error).message}`);
+      return unreadable(raw, 'INGEST_INVALID_JSON', `invalid JSON: ${(err as Error).message}`);
     }
     const asEntry =
       raw.kind === 'entry' ||
       (isPlainObject(parsed) && parsed['resourceType'] === undefined && isPlainObject(parsed['resource']));
     if (asEntry) {
       if (!isPlainObject(parsed)) {
-        return fail('INGEST_NOT_A_RESOURCE', 'a Bundle entry must be a JSON object');
+        return unreadable(raw, 'INGEST_NOT_A_RESOURCE', 'a Bundle entry must be a JSON object');
       }
       if (parsed['resource'] === undefined) {
         return [];
@@ -543,6 +549,8 @@ class IngestRun {
   };
 
   private lastPatientReference = { from: '', to: '' };
+  /** The last subject/patient reference that named a person (none yet: undefined, never ''). */
+  private lastPersonReference: { from: string | undefined; to: string } = { from: undefined, to: '' };
   private lastOtherReference = { from: '', to: '' };
 
   private computeReference(reference: string): string {
@@ -579,12 +587,19 @@ class IngestRun {
     if (!isPlainObject(ref) || typeof ref['reference'] !== 'string') {
       return {};
     }
-    const k = referenceKey(ref['reference']);
+    const reference = ref['reference'];
+    // Records of one person mostly come together: the last reference resolved to a person spares
+    // parsing the reference and looking it up (the index does not change during pass 2).
+    if (reference === this.lastPersonReference.from) {
+      return { person: this.lastPersonReference.to };
+    }
+    const k = referenceKey(reference);
     if (k === undefined) {
       return {};
     }
     const person = this.resolvePatient(k.key);
     if (typeof person === 'string') {
+      this.lastPersonReference = { from: reference, to: person };
       return { person };
     }
     if (!IN_DEPTH_TYPES.has(type)) {
@@ -666,18 +681,19 @@ class IngestRun {
       };
       return this.quarantine('Patient', [issue], this.originOf(c.raw, c.entry), c.bytes);
     }
-    const writePatient = (person: string): void => {
-      for (const k of keys) {
-        this.writer.append('person_ref', [this.refToken(k), person]);
-      }
-      this.write(res, 'Patient', person, person);
-    };
     // Pass 1 indexed every valid Patient; only a Patient it could not see needs the provider now.
     if (entry?.pseudonym) {
-      writePatient(entry.pseudonym);
+      this.writePatient(res, keys, entry.pseudonym);
       return;
     }
-    return this.personPseudonym(pk, keys[0]!).then(writePatient);
+    return this.personPseudonym(pk, keys[0]!).then((person) => this.writePatient(res, keys, person));
+  }
+
+  private writePatient(res: Record<string, unknown>, keys: readonly string[], person: string): void {
+    for (const k of keys) {
+      this.writer.append('person_ref', [this.refToken(k), person]);
+    }
+    this.write(res, 'Patient', person, person);
   }
 
   /** Pseudonymises an accepted resource and writes it to its tables. */

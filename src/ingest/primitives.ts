@@ -34,10 +34,90 @@ export function calendarValid(value: string): boolean {
       ? y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
         ? 29
         : 28
-      : [4, 6, 9, 11].includes(m)
+      : m === 4 || m === 6 || m === 9 || m === 11
         ? 30
         : 31;
   return d <= days;
+}
+
+/** Why a JSON value does not fit one primitive type, or undefined when it fits. */
+export type PrimitiveCheck = (value: unknown) => string | undefined;
+
+const notString = 'must be a JSON string';
+
+/** A check for text matching `re` (and, for dates, the calendar), with the type's message. */
+function textCheck(re: RegExp, what: string, calendar: boolean): PrimitiveCheck {
+  return (value) => {
+    if (typeof value !== 'string') {
+      return notString;
+    }
+    return re.test(value) && (!calendar || calendarValid(value)) ? undefined : `"${clip(value)}" ${what}`;
+  };
+}
+
+const nonEmpty: PrimitiveCheck = (value) =>
+  typeof value !== 'string' ? notString : value.length > 0 ? undefined : 'must not be empty';
+
+function buildCheck(type: string): PrimitiveCheck {
+  switch (type) {
+    case 'boolean':
+    case 'System.Boolean':
+      return (value) => (typeof value === 'boolean' ? undefined : 'must be a JSON boolean');
+    case 'integer':
+    case 'System.Integer':
+      return (value) =>
+        Number.isInteger(value) && Math.abs(value as number) <= 2147483647 ? undefined : 'must be an integer';
+    case 'positiveInt':
+      return (value) =>
+        Number.isInteger(value) && (value as number) >= 1 ? undefined : 'must be an integer ≥ 1';
+    case 'unsignedInt':
+      return (value) =>
+        Number.isInteger(value) && (value as number) >= 0 ? undefined : 'must be an integer ≥ 0';
+    case 'decimal':
+    case 'System.Decimal':
+      return (value) =>
+        typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a JSON number';
+    case 'date':
+    case 'System.Date':
+      return textCheck(DATE_RE, 'is not a FHIR date', true);
+    case 'dateTime':
+    case 'System.DateTime':
+      return textCheck(DATETIME_RE, 'is not a FHIR dateTime', true);
+    case 'instant':
+      return textCheck(INSTANT_RE, 'is not a FHIR instant', true);
+    case 'time':
+    case 'System.Time':
+      return textCheck(TIME_RE, 'is not a FHIR time', false);
+    case 'code':
+      return textCheck(CODE_RE, 'is not a FHIR code (no leading, trailing or double spaces)', false);
+    case 'id':
+      return textCheck(ID_RE, 'is not a FHIR id', false);
+    case 'oid':
+      return textCheck(OID_RE, 'is not a FHIR oid', false);
+    case 'uuid':
+      return textCheck(UUID_RE, 'is not a FHIR uuid', false);
+    case 'base64Binary':
+      return (value) =>
+        typeof value !== 'string' ? notString : BASE64_RE.test(value) ? undefined : 'is not base64';
+    default:
+      // string, markdown, uri, url, canonical, xhtml, System.String: any non-empty text.
+      return nonEmpty;
+  }
+}
+
+const checks = new Map<string, PrimitiveCheck>();
+
+/**
+ * The check of a FHIR primitive type (`date`, `System.String`, …; unknown names accept any non-empty
+ * text), built once per type so that validating a value does not go through the type's name again.
+ */
+export function primitiveCheck(type: string): PrimitiveCheck {
+  let check = checks.get(type);
+  if (check === undefined) {
+    check = buildCheck(type);
+    checks.set(type, check);
+  }
+  return check;
 }
 
 /**
@@ -45,62 +125,7 @@ export function calendarValid(value: string): boolean {
  * `type` is the model's type name (`date`, `System.String`, …). Unknown names are accepted.
  */
 export function primitiveProblem(type: string, value: unknown): string | undefined {
-  switch (type) {
-    case 'boolean':
-    case 'System.Boolean':
-      return typeof value === 'boolean' ? undefined : 'must be a JSON boolean';
-    case 'integer':
-    case 'System.Integer':
-      return Number.isInteger(value) && Math.abs(value as number) <= 2147483647
-        ? undefined
-        : 'must be an integer';
-    case 'positiveInt':
-      return Number.isInteger(value) && (value as number) >= 1 ? undefined : 'must be an integer ≥ 1';
-    case 'unsignedInt':
-      return Number.isInteger(value) && (value as number) >= 0 ? undefined : 'must be an integer ≥ 0';
-    case 'decimal':
-    case 'System.Decimal':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a JSON number';
-    default:
-      break;
-  }
-  if (typeof value !== 'string') {
-    return 'must be a JSON string';
-  }
-  switch (type) {
-    case 'date':
-    case 'System.Date':
-      return DATE_RE.test(value) && calendarValid(value) ? undefined : `"${clip(value)}" is not a FHIR date`;
-    case 'dateTime':
-    case 'System.DateTime':
-      return DATETIME_RE.test(value) && calendarValid(value)
-        ? undefined
-        : `"${clip(value)}" is not a FHIR dateTime`;
-    case 'instant':
-      return INSTANT_RE.test(value) && calendarValid(value)
-        ? undefined
-        : `"${clip(value)}" is not a FHIR instant`;
-    case 'time':
-    case 'System.Time':
-      return TIME_RE.test(value) ? undefined : `"${clip(value)}" is not a FHIR time`;
-    case 'code':
-      return CODE_RE.test(value)
-        ? undefined
-        : `"${clip(value)}" is not a FHIR code (no leading, trailing or double spaces)`;
-    case 'id':
-      return ID_RE.test(value) ? undefined : `"${clip(value)}" is not a FHIR id`;
-    case 'oid':
-      return OID_RE.test(value) ? undefined : `"${clip(value)}" is not a FHIR oid`;
-    case 'uuid':
-      return UUID_RE.test(value) ? undefined : `"${clip(value)}" is not a FHIR uuid`;
-    case 'base64Binary':
-      return BASE64_RE.test(value) ? undefined : 'is not base64';
-    case 'xhtml':
-      return value.length > 0 ? undefined : 'must not be empty';
-    default:
-      // string, markdown, uri, url, canonical, System.String: any non-empty text.
-      return value.length > 0 ? undefined : 'must not be empty';
-  }
+  return primitiveCheck(type)(value);
 }
 
 function clip(value: string): string {

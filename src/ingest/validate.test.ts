@@ -150,4 +150,28 @@ describe('resource validation', () => {
     );
     expect(issues).toHaveLength(2);
   });
+
+  it('finds the same issues, in the same order, the first and the hundredth time a shape is seen', () => {
+    const bad = (): Record<string, unknown> =>
+      obs({
+        status: 'done',
+        component: [{ code: { coding: [{ system: 'http://loinc.org', code: '8480-5' }] } }, {}],
+        effectiveDateTime: '2020-02-30',
+        valueQuantity: { value: '120' },
+        interpretation: [],
+      });
+    const firstTime = validateResource(bad(), codeSystemRules());
+    expect(firstTime.map((i) => i.code)).toEqual([
+      'INGEST_BAD_CODE',
+      'INGEST_BAD_CODE',
+      'INGEST_MISSING_ELEMENT',
+      'INGEST_BAD_TYPE',
+      'INGEST_BAD_TYPE',
+      'INGEST_BAD_TYPE',
+    ]);
+    for (let i = 0; i < 100; i++) {
+      validateResource(obs({ valueQuantity: { value: i } }), codes);
+    }
+    expect(validateResource(bad(), codes)).toEqual(firstTime);
+  });
 });

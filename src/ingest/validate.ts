@@ -12,7 +12,7 @@
 import type { CodeSystemIndex } from './code-systems.js';
 import type { QuarantineCode } from './errors.js';
 import { choiceKeys, elementInfo, isResourceType, type ElementInfo } from './fhir-model.js';
-import { ID_RE, primitiveProblem } from './primitives.js';
+import { ID_RE, primitiveCheck, type PrimitiveCheck } from './primitives.js';
 
 /** One problem found in a record. */
 export interface Issue {
@@ -206,8 +206,61 @@ export function validateResource(value: unknown, codes: CodeSystemIndex, maxIssu
     return [];
   }
   const issues: Issue[] = [];
-  walkObject(resource, type, { codes, issues, maxIssues, path: [type] });
+  walkObject(resource, contextOf(type), { codes, issues, maxIssues, path: [type] });
   return issues.length > maxIssues ? issues.slice(0, maxIssues) : issues;
+}
+
+/**
+ * What validation needs about one context (a type or backbone path), resolved once: its elements by
+ * JSON key, its required elements, whether it is a Coding. The walk then costs one map read per key,
+ * where looking the context up by name, then the key, then the required list, cost three.
+ */
+interface Context {
+  readonly name: string;
+  /** null: the model does not know the key here. */
+  readonly elements: Map<string, Element | null>;
+  readonly required: readonly string[] | undefined;
+  readonly coding: boolean;
+}
+
+/** One element of a context, with its checks resolved. */
+interface Element {
+  readonly info: ElementInfo;
+  /** For primitives: the check of its type. */
+  readonly check: PrimitiveCheck | undefined;
+  /** Codes of a required binding, when the element has one. */
+  readonly allowed: ReadonlySet<string> | undefined;
+  /** The context of the element's children, resolved on first use. */
+  child: Context | undefined;
+}
+
+const contexts = new Map<string, Context>();
+
+function contextOf(name: string): Context {
+  let ctx = contexts.get(name);
+  if (ctx === undefined) {
+    ctx = { name, elements: new Map(), required: REQUIRED_ELEMENTS[name], coding: name === 'Coding' };
+    contexts.set(name, ctx);
+  }
+  return ctx;
+}
+
+function elementOf(ctx: Context, key: string): Element | null {
+  let el = ctx.elements.get(key);
+  if (el === undefined) {
+    const info = elementInfo(ctx.name, key);
+    el =
+      info === undefined
+        ? null
+        : {
+            info,
+            check: info.primitive ? primitiveCheck(info.type) : undefined,
+            allowed: info.primitive ? REQUIRED_CODES[info.path] : undefined,
+            child: undefined,
+          };
+    ctx.elements.set(key, el);
+  }
+  return el;
 }
 
 interface WalkState {
@@ -237,7 +290,7 @@ function spell(st: WalkState, key?: string, index?: number): string {
   return s;
 }
 
-function walkObject(obj: Record<string, unknown>, context: string, st: WalkState): void {
+function walkObject(obj: Record<string, unknown>, ctx: Context, st: WalkState): void {
   for (const key in obj) {
     if (st.issues.length >= st.maxIssues) {
       return;
@@ -246,8 +299,8 @@ function walkObject(obj: Record<string, unknown>, context: string, st: WalkState
     if (key === 'resourceType' || key.charCodeAt(0) === 95 /* _ */) {
       continue;
     }
-    const info = elementInfo(context, key);
-    if (info === undefined) {
+    const el = elementOf(ctx, key);
+    if (el === null) {
       continue;
     }
     if (value === null) {
@@ -258,7 +311,7 @@ function walkObject(obj: Record<string, unknown>, context: string, st: WalkState
       });
       continue;
     }
-    if (info.repeating) {
+    if (el.info.repeating) {
       if (!Array.isArray(value)) {
         st.issues.push({ code: 'INGEST_BAD_TYPE', path: spell(st, key), message: 'must be a JSON array' });
         continue;
@@ -274,32 +327,29 @@ function walkObject(obj: Record<string, unknown>, context: string, st: WalkState
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         // Primitive arrays may hold null where the `_key` sibling carries the item's extension.
-        if (item === null && info.primitive && obj[`_${key}`] !== undefined) {
+        if (item === null && el.info.primitive && obj[`_${key}`] !== undefined) {
           continue;
         }
-        checkItem(item, info, key, i, st);
+        checkItem(item, el, key, i, st);
       }
     } else if (Array.isArray(value)) {
       st.issues.push({ code: 'INGEST_BAD_TYPE', path: spell(st, key), message: 'must not be an array' });
     } else {
-      checkItem(value, info, key, undefined, st);
+      checkItem(value, el, key, undefined, st);
     }
   }
-  checkRequired(obj, context, st);
-  if (context === 'Coding') {
+  if (ctx.required !== undefined) {
+    checkRequired(obj, ctx, st);
+  }
+  if (ctx.coding) {
     checkCoding(obj, st);
   }
 }
 
-function checkItem(
-  value: unknown,
-  info: ElementInfo,
-  key: string,
-  index: number | undefined,
-  st: WalkState,
-): void {
-  if (info.primitive) {
-    const problem = primitiveProblem(info.type, value);
+function checkItem(value: unknown, el: Element, key: string, index: number | undefined, st: WalkState): void {
+  const info = el.info;
+  if (el.check !== undefined) {
+    const problem = el.check(value);
     if (problem !== undefined) {
       st.issues.push({
         code: 'INGEST_BAD_TYPE',
@@ -308,7 +358,7 @@ function checkItem(
       });
       return;
     }
-    const allowed = REQUIRED_CODES[info.path];
+    const allowed = el.allowed;
     if (allowed !== undefined && typeof value === 'string' && !allowed.has(value)) {
       st.issues.push({
         code: 'INGEST_BAD_CODE',
@@ -337,7 +387,7 @@ function checkItem(
   if (index !== undefined) {
     st.path.push(index);
   }
-  walkObject(value, info.childContext, st);
+  walkObject(value, (el.child ??= contextOf(info.childContext)), st);
   // pop(), not a length assignment: the latter is a runtime call in V8.
   st.path.pop();
   if (index !== undefined) {
@@ -354,14 +404,10 @@ function present(obj: Record<string, unknown>, key: string): boolean {
   return obj[`_${key}`] !== undefined;
 }
 
-function checkRequired(obj: Record<string, unknown>, context: string, st: WalkState): void {
-  const required = REQUIRED_ELEMENTS[context];
-  if (required === undefined) {
-    return;
-  }
-  for (const name of required) {
+function checkRequired(obj: Record<string, unknown>, ctx: Context, st: WalkState): void {
+  for (const name of ctx.required!) {
     const missing = name.endsWith('[x]')
-      ? !(choiceKeys(context, name.slice(0, -3)) ?? []).some((k) => present(obj, k))
+      ? !(choiceKeys(ctx.name, name.slice(0, -3)) ?? []).some((k) => present(obj, k))
       : !present(obj, name);
     if (missing) {
       const path = spell(st, name);
