@@ -92,27 +92,31 @@ export class FsBatchCopier {
     const writer = this.#writer(batch.dest);
     const keys = new Map(batch.keys.map((k) => [k.dataset, k]));
     const results: FsItemResult[] = [];
-    const staged: { at: number; object: StagedObject; done: Omit<Written, 'destEtag'> }[] = [];
-    try {
-      for (const item of batch.items) {
-        try {
-          writer.layout.checkKey(item.destKey);
-          const done = this.#prepare(item, source, keys);
-          if (done.kind === 'again') {
-            results.push(done);
-            continue;
-          }
-          const object = writer.stage(item.destKey, done.body);
-          staged.push({ at: results.length, object, done: done.written });
-          // A placeholder, replaced once the object is committed.
-          results.push(again(item, 'not committed'));
-        } catch (err) {
-          results.push(again(item, describe(err)));
+    const ready: { at: number; key: string; data: Buffer; done: Omit<Written, 'destEtag'> }[] = [];
+    for (const item of batch.items) {
+      try {
+        writer.layout.checkKey(item.destKey);
+        const done = this.#prepare(item, source, keys);
+        if (done.kind === 'again') {
+          results.push(done);
+          continue;
         }
+        ready.push({ at: results.length, key: item.destKey, data: done.body, done: done.written });
+        // A placeholder, replaced once the object is committed.
+        results.push(again(item, 'not committed'));
+      } catch (err) {
+        results.push(again(item, describe(err)));
       }
-    } catch (err) {
-      writer.discard(staged.map((s) => s.object));
-      throw err;
+    }
+    const written = await writer.stage(ready);
+    const staged: { at: number; object: StagedObject; done: Omit<Written, 'destEtag'> }[] = [];
+    for (const [n, r] of ready.entries()) {
+      const w = written[n]!;
+      if (w instanceof Error) {
+        results[r.at] = { seq: r.done.seq, kind: 'again', reason: describe(w) };
+      } else {
+        staged.push({ at: r.at, object: w, done: r.done });
+      }
     }
     const committed = await writer.commit(staged.map((s) => s.object));
     for (const [n, s] of staged.entries()) {
