@@ -69,6 +69,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '.out', 'migrate', sm
 interface Figure {
   readonly bytes: number;
   readonly seconds: number;
+  /** CPU (user + system) the bench process spent, every thread of it: hdh's runs only. */
+  readonly cpuSeconds?: number;
+  /** Objects copied by the fs threads (hdh's runs only). */
+  readonly threadCopied?: number;
 }
 
 const mbps = (f: Figure): number => f.bytes / 1e6 / f.seconds;
@@ -129,6 +133,7 @@ async function hdhCopy(work: string, src: TestStoreSpec, dst: TestStoreSpec, byt
   });
   const engine = createMigrationEngine(deps);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await engine.plan({
     name: 'bench',
     from: { store: 'src', prefix: 'd/' },
@@ -137,17 +142,18 @@ async function hdhCopy(work: string, src: TestStoreSpec, dst: TestStoreSpec, byt
   });
   const result = await engine.run('bench', {});
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   if (result.failed > 0 || result.bytesRead !== bytes) {
     throw new Error(`hdh copied ${result.bytesRead} of ${bytes} bytes, ${result.failed} failures`);
   }
   await deps.close();
   await hub.close();
-  return { bytes, seconds };
+  return { bytes, seconds, cpuSeconds: (used.user + used.system) / 1e6, threadCopied: result.threadCopied };
 }
 
 function report(label: string, objects: number, bytes: number, r: Figure, h: Figure): void {
   console.log(
-    `${label}: ${objects} objects, ${formatBytes(bytes)} | rclone ${mbps(r).toFixed(1)} MB/s (${r.seconds.toFixed(2)} s) | hdh ${mbps(h).toFixed(1)} MB/s (${h.seconds.toFixed(2)} s) | hdh/rclone ${(mbps(h) / mbps(r)).toFixed(2)}`,
+    `${label}: ${objects} objects, ${formatBytes(bytes)} | rclone ${mbps(r).toFixed(1)} MB/s (${r.seconds.toFixed(2)} s) | hdh ${mbps(h).toFixed(1)} MB/s (${h.seconds.toFixed(2)} s) | hdh/rclone ${(mbps(h) / mbps(r)).toFixed(2)}${h.cpuSeconds === undefined ? '' : ` | hdh CPU ${h.cpuSeconds.toFixed(2)} s, ${h.threadCopied} objects by the fs threads`}`,
   );
 }
 

@@ -20,7 +20,7 @@ import { MigrationErrors } from './errors.js';
 import { PART_SENDING, type Journal, type ObjectOutcome, type ObjectRow } from './journal.js';
 import { partSizeFor } from './part-size.js';
 import { backoffMs, isThrottle, withRetry, type RetryPolicy } from './retry.js';
-import { normaliseEtag, md5Hex } from './source-entry.js';
+import { normaliseEtag, md5Hex, sameVersion } from './source-entry.js';
 import type { RateLimiter } from './throttle.js';
 import type { MigrationSealer, SealIdentity } from './types.js';
 
@@ -114,18 +114,6 @@ function identityOf(row: ObjectRow): SealIdentity {
 
 function call<T>(ctx: CopierContext, op: () => Promise<T>): Promise<T> {
   return withRetry(op, ctx.retry, { signal: ctx.signal, onRetry: ctx.onRetry });
-}
-
-/** Whether what the source says now is the version the journal holds. */
-export function sameVersion(row: ObjectRow, info: ObjectInfo): boolean {
-  if (info.size !== row.size) {
-    return false;
-  }
-  const etag = normaliseEtag(info.etag);
-  if (etag !== null && row.etag !== null) {
-    return etag === row.etag;
-  }
-  return info.lastModified.getTime() === Date.parse(row.last_modified);
 }
 
 /** What the source says about the object now; `changed` when it is not the journal's version. */

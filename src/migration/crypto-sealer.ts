@@ -41,6 +41,16 @@ const MAX_BUFFER_SEALERS = 64;
 /** Key ids look like `dk_` + 26 characters; the estimate only needs their length. */
 const TYPICAL_KEY_ID = 'dk_00000000000000000000000000';
 
+/** What the header at the start of `firstBytes` says, or `undefined` if it is not a sealed object's. */
+export function sealedHeaderInfo(firstBytes: Uint8Array): SealedHeaderInfo | undefined {
+  try {
+    const h = parseSealedHeader(firstBytes);
+    return { keyId: h.keyId, objectId: h.objectId, dataset: h.dataset, dataClass: h.dataClass };
+  } catch {
+    return undefined;
+  }
+}
+
 export function createCryptoSealer(options: CryptoSealerOptions): MigrationSealer {
   const { keys } = options;
   // Buffer sealers by key id: each derives its dataset key's sealing keys once. Used only while
@@ -76,14 +86,7 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
         return undefined;
       }
     },
-    readHeader(firstBytes: Uint8Array): SealedHeaderInfo | undefined {
-      try {
-        const h = parseSealedHeader(firstBytes);
-        return { keyId: h.keyId, objectId: h.objectId, dataset: h.dataset, dataClass: h.dataClass };
-      } catch {
-        return undefined;
-      }
-    },
+    readHeader: sealedHeaderInfo,
     async seal(identity, sealOptions = {}) {
       const signal = sealOptions.signal;
       const resumeHeader = sealOptions.resumeHeader;
@@ -106,6 +109,8 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
       });
       return session(s, current.keyId);
     },
+    sealingKey: (dataset, keyOptions = {}) =>
+      keys.current(dataset, keyOptions.signal ? { signal: keyOptions.signal } : {}),
     async sealBytes(identity, plain, sealOptions = {}) {
       const signal = sealOptions.signal;
       const current = await keys.current(identity.dataset, signal ? { signal } : {});

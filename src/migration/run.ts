@@ -6,11 +6,13 @@
  * @module
  */
 import { setMaxListeners } from 'node:events';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreErrors, isHdhError, newId, toHdhError } from '../core/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { copyObject, type CopierContext } from './copier.js';
+import { FsCopyPool } from './fs-pool.js';
+import { FS_BATCH_OBJECTS, batchable, batchesOf, copyFsBatch, fsRouteOf, type FsRoute } from './fs-route.js';
 import { MigrationErrors } from './errors.js';
 import type { Journal, MigrationRow, ObjectOutcome, ObjectRow, UnitRow } from './journal.js';
 import { PREFERRED_PART_BYTES } from './part-size.js';
@@ -48,6 +50,11 @@ export interface RunOptions {
   readonly multipartBytes?: number;
   readonly onProgress?: (progress: RunProgress) => void;
   readonly progressMs?: number;
+  /**
+   * Worker threads copying small objects between two fs stores (default: the cores); 0 copies them
+   * on the main thread like every other object.
+   */
+  readonly fsThreads?: number;
 }
 
 export interface RunProgress {
@@ -78,6 +85,8 @@ export interface RunResult {
   readonly bytesSent: number;
   readonly retries: number;
   readonly throttles: number;
+  /** Of `copied`, the objects the fs threads copied (small objects between two fs stores). */
+  readonly threadCopied: number;
   readonly units: number;
   readonly elapsedMs: number;
   readonly stoppedBy: StopReason;
@@ -155,8 +164,26 @@ export async function runCopies(
   });
   aimd.start();
   const limiter = new RateLimiter(options.bwlimit ?? 0);
-  const stats = { copied: 0, failed: 0, changed: 0, bytesRead: 0, bytesSent: 0, retries: 0, units: 0 };
+  const fsThreads = options.fsThreads ?? availableParallelism();
+  // Threads start with the first batch of a unit between fs stores, and stop with the run.
+  const pool = fsThreads > 0 ? new FsCopyPool(fsThreads) : undefined;
+  const stats = {
+    copied: 0,
+    failed: 0,
+    changed: 0,
+    bytesRead: 0,
+    bytesSent: 0,
+    retries: 0,
+    threadCopied: 0,
+    units: 0,
+  };
   let transferCut = false;
+  /** Plaintext bytes of the batches in the worker threads, not yet counted as read. */
+  let batchBytes = 0;
+  const transferBudget = (): number =>
+    options.maxTransfer === undefined
+      ? Number.POSITIVE_INFINITY
+      : options.maxTransfer - stats.bytesRead - batchBytes;
 
   const stores = new Map<string, Promise<ObjectStore>>();
   const storeOf = (name: string): Promise<ObjectStore> => {
@@ -291,59 +318,130 @@ export async function runCopies(
           }
           flushing.push(journal.recordOutcomes(unit.migration, outcomes.splice(0)));
         };
-        const running: Promise<void>[] = [];
-        for (const row of work) {
-          if (signal.aborted || transferCut) {
-            complete = false;
-            break;
-          }
-          await slots.acquire();
-          if (signal.aborted || transferCut) {
-            slots.release();
-            complete = false;
-            break;
-          }
-          running.push(
-            copyObject(ctx, row, unitAdoptAfter ?? (row.attempts > 0 ? leasedAt : undefined))
-              .then((outcome) => {
-                const finalRound = round + 1 >= MAX_CHANGED_ROUNDS;
-                if (outcome.kind === 'changed') {
-                  stats.changed++;
-                  outcomes.push(
-                    finalRound
-                      ? {
-                          seq: outcome.seq,
-                          kind: 'failed',
-                          code: 'MIGRATION_SOURCE_CHANGED',
-                          message: `source object ${row.source_key} kept changing during ${MAX_CHANGED_ROUNDS} copies`,
-                          retryable: true,
-                          retries: outcome.retries,
-                        }
-                      : outcome,
-                  );
-                } else {
-                  if (outcome.kind === 'copied') {
-                    stats.copied++;
-                  } else {
-                    stats.failed++;
+        const settle = (row: ObjectRow, outcome: ObjectOutcome): void => {
+          const finalRound = round + 1 >= MAX_CHANGED_ROUNDS;
+          if (outcome.kind === 'changed') {
+            stats.changed++;
+            outcomes.push(
+              finalRound
+                ? {
+                    seq: outcome.seq,
+                    kind: 'failed',
+                    code: 'MIGRATION_SOURCE_CHANGED',
+                    message: `source object ${row.source_key} kept changing during ${MAX_CHANGED_ROUNDS} copies`,
+                    retryable: true,
+                    retries: outcome.retries,
                   }
-                  outcomes.push(outcome);
+                : outcome,
+            );
+          } else {
+            if (outcome.kind === 'copied') {
+              stats.copied++;
+            } else {
+              stats.failed++;
+            }
+            outcomes.push(outcome);
+          }
+          if (outcomes.length >= 200) {
+            flush();
+          }
+        };
+        const adoptAfterOf = (row: ObjectRow): Date | undefined =>
+          unitAdoptAfter ?? (row.attempts > 0 ? leasedAt : undefined);
+        /** Copies `rows` one by one on this thread, as many at once as the AIMD pool allows. */
+        const copySingles = async (rows: readonly ObjectRow[]): Promise<void> => {
+          const running: Promise<void>[] = [];
+          for (const row of rows) {
+            if (signal.aborted || transferCut) {
+              complete = false;
+              break;
+            }
+            await slots.acquire();
+            if (signal.aborted || transferCut) {
+              slots.release();
+              complete = false;
+              break;
+            }
+            running.push(
+              copyObject(ctx, row, adoptAfterOf(row))
+                .then((outcome) => settle(row, outcome))
+                .catch((err: unknown) => {
+                  // Only an aborted run ends up here: the object stays as the journal has it.
+                  if (!isHdhError(err, 'OPERATION_ABORTED')) {
+                    throw err;
+                  }
+                  complete = false;
+                })
+                .finally(() => slots.release()),
+            );
+          }
+          await Promise.all(running);
+        };
+        /** Copies `rows` in batches on the worker threads; what they hand back goes to copySingles. */
+        const copyBatches = async (route: FsRoute, rows: readonly ObjectRow[]): Promise<void> => {
+          const inflight = new Set<Promise<void>>();
+          // As many objects at once as `workers` allows: one per batch at most, two batches a thread.
+          const perBatch = Math.min(FS_BATCH_OBJECTS, maxWorkers);
+          const maxBatches = Math.min(route.pool.size * 2, maxWorkers);
+          for (const cut of batchesOf(rows, perBatch)) {
+            while (inflight.size >= maxBatches) {
+              await Promise.race(inflight);
+            }
+            // --max-transfer: an object starts only while the bytes read and in flight are under it.
+            const batch: ObjectRow[] = [];
+            let bytes = 0;
+            for (const row of cut) {
+              if (transferBudget() - bytes <= 0) {
+                break;
+              }
+              batch.push(row);
+              bytes += row.size;
+            }
+            if (signal.aborted || transferCut || batch.length === 0) {
+              complete = false;
+              break;
+            }
+            if (!route.pool.ready) {
+              // The threads are still loading: this thread copies meanwhile instead of waiting.
+              route.pool.start();
+              await copySingles(batch);
+              continue;
+            }
+            batchBytes += bytes;
+            const task: Promise<void> = copyFsBatch(route, batch)
+              .finally(() => {
+                batchBytes -= bytes;
+              })
+              .then(async ({ done, again }) => {
+                stats.threadCopied += done.length;
+                for (const [row, outcome] of done) {
+                  settle(row, outcome);
                 }
-                if (outcomes.length >= 200) {
-                  flush();
-                }
+                await copySingles(again);
               })
               .catch((err: unknown) => {
-                // Only an aborted run ends up here: the object stays as the journal has it.
-                if (!isHdhError(err, 'OPERATION_ABORTED')) {
+                if (!signal.aborted) {
                   throw err;
                 }
                 complete = false;
               })
-              .finally(() => slots.release()),
-          );
-        }
-        await Promise.all(running);
+              .finally(() => inflight.delete(task));
+            inflight.add(task);
+            if (batch.length < cut.length) {
+              complete = false;
+              break;
+            }
+          }
+          await Promise.all(inflight);
+        };
+        const route = fsRouteOf(ctx, pool);
+        const batched = new Set(
+          route === undefined ? [] : work.filter((row) => batchable(route, row, adoptAfterOf(row))),
+        );
+        await Promise.all([
+          copySingles(work.filter((row) => !batched.has(row))),
+          route === undefined ? undefined : copyBatches(route, [...batched]),
+        ]);
         flush();
         await Promise.all(flushing);
         if (!complete) {
@@ -422,6 +520,7 @@ export async function runCopies(
     }
     await Promise.all(inFlight);
   } finally {
+    await pool?.close();
     aimd.stop();
     clearInterval(ticker);
     clearInterval(renewer);

@@ -36,3 +36,25 @@ export function md5Hex(value: string | undefined | null): string | null {
   const bytes = Buffer.from(value, 'base64');
   return bytes.length === 16 ? bytes.toString('hex') : null;
 }
+
+/** The journal's record of a source version (an `ObjectRow`'s columns). */
+export interface JournalVersion {
+  readonly size: number;
+  readonly etag: string | null;
+  readonly last_modified: string;
+}
+
+/** Whether what the source says now is the version the journal holds. */
+export function sameVersion(
+  row: JournalVersion,
+  info: { readonly size: number; readonly etag?: string | undefined; readonly lastModified: Date },
+): boolean {
+  if (info.size !== row.size) {
+    return false;
+  }
+  const etag = normaliseEtag(info.etag);
+  if (etag !== null && row.etag !== null) {
+    return etag === row.etag;
+  }
+  return info.lastModified.getTime() === Date.parse(row.last_modified);
+}

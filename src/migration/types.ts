@@ -101,6 +101,15 @@ export interface MigrationSealer {
     options?: { signal?: AbortSignal },
   ): Promise<{ readonly sealed: Buffer; readonly outcome: SealOutcome }>;
   /**
+   * The dataset key {@link sealBytes} seals under now, for sealing in a worker thread with
+   * src/crypto's `createBufferSealer` (the same bytes as {@link sealBytes}). A sealer without it
+   * seals every object on the calling thread.
+   */
+  sealingKey?(
+    dataset: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ readonly keyId: string; readonly key: Uint8Array }>;
+  /**
    * Sealed size for a plaintext of `plainSize` bytes: exact with the `keyId` the object is sealed
    * under, a close estimate without it (the key id's length enters the header).
    */

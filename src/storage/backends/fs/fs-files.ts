@@ -179,6 +179,11 @@ export class FsFiles {
     }
   }
 
+  /** Makes the temporary folder, once, and sweeps stale files out of it. */
+  ready(): Promise<void> {
+    return this.ensureTmp();
+  }
+
   private ensureTmp(): Promise<void> {
     this.tmpReady ??= (async () => {
       await mkdir(this.layout.tmpDir, { recursive: true });

@@ -32,6 +32,7 @@ import { FsFiles, type TempFile } from './fs-files.js';
 import { FsLayout } from './fs-layout.js';
 import { walkFiles } from './fs-list.js';
 import { FsMultipart } from './fs-multipart.js';
+import { fileEtag, type FsStoreAddress } from './fs-sync.js';
 import { SidecarPresence, fileIdentity, removeSidecar, sidecarEntry, writeSidecar } from './fs-sidecar.js';
 
 /** Objects up to this size are read in one call rather than streamed. */
@@ -267,6 +268,19 @@ export class FsStore implements ObjectStore {
     return Promise.resolve();
   }
 
+  /** Where a worker thread finds this store's objects (see fs-sync.ts). */
+  get address(): FsStoreAddress {
+    return { name: this.name, root: this.root };
+  }
+
+  /**
+   * Readies the temporary folder (and sweeps what crashed writes left there) before puts made by
+   * another thread (fs-sync.ts), which does neither.
+   */
+  prepareWrites(): Promise<void> {
+    return this.files.ready();
+  }
+
   /**
    * Renames a finished temporary file over `key`, its sidecar written first when it has metadata
    * or an MD5. The temporary file is removed when anything fails.
@@ -328,7 +342,7 @@ export class FsStore implements ObjectStore {
       size: Number(s.size),
       lastModified: new Date(Number(s.mtimeMs)),
       // Every put writes a new file: its inode and nanosecond mtime change with the content.
-      etag: `${s.ino.toString(16)}-${s.mtimeNs.toString(16)}`,
+      etag: fileEtag(s),
     };
   }
 
