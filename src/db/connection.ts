@@ -16,6 +16,7 @@ import {
   type MigrationProvider,
   type SqliteDatabase,
 } from 'kysely';
+import { registerDirectReader } from './direct-read.js';
 import { DbErrors } from './errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -74,7 +75,14 @@ function openSqlite(url: string, options: OpenDbOptions): HubDb {
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const cached = withStatementCache(database);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  registerDirectReader(db, {
+    get inTransaction() {
+      return database.inTransaction;
+    },
+    prepare: (text) => cached.prepare(text),
+  });
   return { db, dialect: 'sqlite', displayUrl: `sqlite:${file}`, close: () => db.destroy() };
 }
 
@@ -85,7 +93,9 @@ const STATEMENT_CACHE_SIZE = 500;
  * lookup). Queries come from a fixed set of builders, so their SQL text repeats: keep the prepared
  * statements. A statement still iterating (a streamed select) is busy and is not handed out again.
  */
-function withStatementCache(database: SQLite.Database): SqliteDatabase {
+function withStatementCache(database: SQLite.Database): SqliteDatabase & {
+  prepare(text: string): SQLite.Statement;
+} {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => database.close(),
