@@ -75,13 +75,12 @@ function openSqlite(url: string, options: OpenDbOptions): HubDb {
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
-  const cached = withStatementCache(database);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   registerDirectReader(db, {
     get inTransaction() {
       return database.inTransaction;
     },
-    prepare: (text) => cached.prepare(text),
+    prepare: (text) => database.prepare(text),
   });
   return { db, dialect: 'sqlite', displayUrl: `sqlite:${file}`, close: () => db.destroy() };
 }
@@ -93,9 +92,7 @@ const STATEMENT_CACHE_SIZE = 500;
  * lookup). Queries come from a fixed set of builders, so their SQL text repeats: keep the prepared
  * statements. A statement still iterating (a streamed select) is busy and is not handed out again.
  */
-function withStatementCache(database: SQLite.Database): SqliteDatabase & {
-  prepare(text: string): SQLite.Statement;
-} {
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => database.close(),

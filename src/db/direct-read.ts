@@ -8,28 +8,41 @@
  * @module
  */
 
-/** Rows of a read-only statement, or undefined when it must go through Kysely instead. */
-export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+/** Rows of the statement for these parameters, or undefined when it must go through Kysely instead. */
+export type DirectStatement = (parameters: readonly unknown[]) => unknown[] | undefined;
 
 interface Connection {
   readonly inTransaction: boolean;
   prepare(sql: string): { readonly reader: boolean; all(parameters: readonly unknown[]): unknown[] };
 }
 
-const readers = new WeakMap<object, DirectReader>();
+const connections = new WeakMap<object, Connection>();
 
 /** Registers the SQLite connection under the Kysely instance built over it (not its transactions). */
 export function registerDirectReader(db: object, connection: Connection): void {
-  readers.set(db, (sql, parameters) => {
-    if (connection.inTransaction) {
-      return undefined;
-    }
-    const statement = connection.prepare(sql);
-    return statement.reader ? statement.all(parameters) : undefined;
-  });
+  connections.set(db, connection);
 }
 
-/** The direct reader of a Kysely instance, if it is the root of a SQLite database. */
-export function directReader(db: object): DirectReader | undefined {
-  return readers.get(db);
+/**
+ * A direct runner of `sql` if `db` is the root of a SQLite database and `sql` only reads. The
+ * statement is prepared on first use and kept by the caller: it is its own, never iterated, so never
+ * busy, and SQLite prepares it again by itself if the schema changes.
+ */
+export function directStatement(db: object, sql: string): DirectStatement | undefined {
+  const connection = connections.get(db);
+  if (connection === undefined) {
+    return undefined;
+  }
+  let statement: ReturnType<Connection['prepare']> | undefined;
+  let reader = true;
+  return (parameters) => {
+    if (!reader || connection.inTransaction) {
+      return undefined;
+    }
+    if (statement === undefined) {
+      statement = connection.prepare(sql);
+      reader = statement.reader;
+    }
+    return reader ? statement.all(parameters) : undefined;
+  };
 }

@@ -8,7 +8,7 @@
  */
 import { createQueryId, type Compilable, type CompiledQuery, type Kysely } from 'kysely';
 import { CoreErrors } from '../core/index.js';
-import { directReader } from './direct-read.js';
+import { directStatement } from './direct-read.js';
 
 const PLACEHOLDER = '\u0000hdh-prepared-';
 
@@ -38,7 +38,7 @@ export function prepareQuery<Name extends string, Row>(
       );
     }
   }
-  const direct = directReader(db);
+  const direct = directStatement(db, compiled.sql);
   return (values) => {
     const parameters = compiled.parameters.map((p, i) => {
       const slot = slots[i];
@@ -46,7 +46,7 @@ export function prepareQuery<Name extends string, Row>(
     });
     if (direct !== undefined) {
       try {
-        const rows = direct(compiled.sql, parameters);
+        const rows = direct(parameters);
         if (rows !== undefined) {
           return Promise.resolve(rows as Row[]);
         }
