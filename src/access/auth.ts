@@ -4,7 +4,7 @@
  * is written to the audit log; passwords and tokens never are.
  * @module
  */
-import { CoreErrors } from '../core/index.js';
+import { CoreErrors, GenerationMemo } from '../core/index.js';
 import { addMs, MINUTE, type AccessContext } from './context.js';
 import { AccessErrors } from './errors.js';
 import type { MfaService } from './mfa.js';
@@ -46,6 +46,34 @@ export interface LoginResult extends TokenPair {
 
 const UNAUTHENTICATED = 'unauthenticated';
 
+/** The per-request read: the session, its user, their second factor and the MFA policy. */
+function sessionLookup(db: AccessContext['hub']['db']) {
+  return prepareQuery(db, ['sessionId'], (p) =>
+    db
+      .selectFrom('auth_sessions')
+      .innerJoin('users', 'users.id', 'auth_sessions.user_id')
+      .leftJoin('user_mfa', 'user_mfa.user_id', 'users.id')
+      .select((eb) => [
+        'auth_sessions.user_id',
+        'auth_sessions.mfa',
+        'auth_sessions.expires_at',
+        'auth_sessions.revoked_at',
+        'auth_sessions.revoked_reason',
+        'users.name',
+        'users.role',
+        'users.disabled_at',
+        'user_mfa.enabled as mfa_enabled',
+        eb.selectFrom('hub_meta').select('value').where('key', '=', MFA_ROLES_KEY).as('mfa_roles'),
+      ])
+      .where('auth_sessions.id', '=', p.sessionId),
+  );
+}
+
+type SessionRow = Awaited<ReturnType<ReturnType<typeof sessionLookup>>>[number];
+
+/** Sessions whose rows one hub process keeps while the access generation is unchanged. */
+const SESSION_MEMO = 4096;
+
 export class AuthService {
   readonly #ctx: AccessContext;
   readonly #mfa: MfaService;
@@ -53,34 +81,17 @@ export class AuthService {
 
   /**
    * The per-request lookup (the session, its user, their second factor and the MFA policy), compiled
-   * once: it runs on every authenticated request, and revocation must take effect at once, so it is
-   * never cached.
+   * once. Revocation must take effect at once: its rows are kept only under the access generation the
+   * caller read before asking, which any change to these tables bumps (migration 0007).
    */
   readonly #sessionLookup;
+  readonly #sessions = new GenerationMemo<SessionRow>(SESSION_MEMO);
 
   constructor(ctx: AccessContext, mfa: MfaService, serviceAccounts: ServiceAccountService) {
     this.#ctx = ctx;
     this.#mfa = mfa;
     this.#serviceAccounts = serviceAccounts;
-    this.#sessionLookup = prepareQuery(ctx.hub.db, ['sessionId'], (p) =>
-      ctx.hub.db
-        .selectFrom('auth_sessions')
-        .innerJoin('users', 'users.id', 'auth_sessions.user_id')
-        .leftJoin('user_mfa', 'user_mfa.user_id', 'users.id')
-        .select((eb) => [
-          'auth_sessions.user_id',
-          'auth_sessions.mfa',
-          'auth_sessions.expires_at',
-          'auth_sessions.revoked_at',
-          'auth_sessions.revoked_reason',
-          'users.name',
-          'users.role',
-          'users.disabled_at',
-          'user_mfa.enabled as mfa_enabled',
-          eb.selectFrom('hub_meta').select('value').where('key', '=', MFA_ROLES_KEY).as('mfa_roles'),
-        ])
-        .where('auth_sessions.id', '=', p.sessionId),
-    );
+    this.#sessionLookup = sessionLookup(ctx.hub.db);
   }
 
   async login(input: LoginInput, meta: RequestMeta = {}): Promise<LoginResult> {
@@ -336,7 +347,11 @@ export class AuthService {
   }
 
   /** Turns a bearer token into the principal it stands for, checking it against the database. */
-  async authenticate(bearer: string | undefined): Promise<Principal> {
+  /**
+   * `accessGeneration`, read from the database before this call (db/generations.ts), lets the session's
+   * row be reused while nothing it depends on has changed; every check still runs on every call.
+   */
+  async authenticate(bearer: string | undefined, accessGeneration?: number): Promise<Principal> {
     const token = bearer?.trim() ?? '';
     if (token === '') {
       throw AccessErrors.AUTH_REQUIRED('no bearer token was sent');
@@ -348,8 +363,7 @@ export class AuthService {
       throw AccessErrors.AUTH_TOKEN_INVALID('a refresh token cannot be used as an access token');
     }
     const claims = await verifyAccessToken(this.#ctx, token);
-    // One query per request: the session, its user, their second factor and the MFA policy.
-    const [row] = await this.#sessionLookup({ sessionId: claims.sessionId });
+    const row = await this.#session(claims.sessionId, accessGeneration);
     if (row === undefined || row.user_id !== claims.userId) {
       throw AccessErrors.AUTH_TOKEN_INVALID('the access token names no session of this hub');
     }
@@ -377,6 +391,20 @@ export class AuthService {
       mfaEnrolmentRequired: enrolmentRequired,
       sessionId: claims.sessionId,
     };
+  }
+
+  /** The session, its user, their second factor and the MFA policy: one query, or none if kept. */
+  async #session(sessionId: string, generation: number | undefined): Promise<SessionRow | undefined> {
+    const kept = generation === undefined ? undefined : this.#sessions.get(generation, sessionId);
+    if (kept !== undefined) {
+      return kept;
+    }
+    const [row] = await this.#sessionLookup({ sessionId });
+    // A session id that names no session is not kept: ids come from (signed) tokens, but it is not a
+    // row to serve again.
+    return row === undefined || generation === undefined
+      ? row
+      : this.#sessions.set(generation, sessionId, row);
   }
 
   /**

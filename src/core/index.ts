@@ -9,3 +9,4 @@ export * from './ids.js';
 export * from './units.js';
 export * from './fs.js';
 export * from './streams.js';
+export * from './generation-memo.js';

@@ -16,6 +16,7 @@ import {
   type MigrationProvider,
   type SqliteDatabase,
 } from 'kysely';
+import { registerDirectReader } from './direct-read.js';
 import { DbErrors } from './errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -75,6 +76,12 @@ function openSqlite(url: string, options: OpenDbOptions): HubDb {
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  registerDirectReader(db, {
+    get inTransaction() {
+      return database.inTransaction;
+    },
+    prepare: (text) => database.prepare(text),
+  });
   return { db, dialect: 'sqlite', displayUrl: `sqlite:${file}`, close: () => db.destroy() };
 }
 

@@ -14,5 +14,6 @@ export {
 } from './connection.js';
 export { DbErrors } from './errors.js';
 export { prepareQuery } from './prepared.js';
+export { generationsReader, type Generations } from './generations.js';
 export { isPostgres } from './column-types.js';
 export type * from './schema.js';

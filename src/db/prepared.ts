@@ -2,10 +2,13 @@
  * Queries built once and run many times. Building and compiling a Kysely query costs more than
  * running it on SQLite (about 80 µs against 10 µs for the per-request session lookup, which joins
  * three tables): hot paths compile once with placeholder values and swap in the real ones per call.
+ * On SQLite, outside transactions, the compiled statement runs without Kysely's executor
+ * (direct-read.ts).
  * @module
  */
 import { createQueryId, type Compilable, type CompiledQuery, type Kysely } from 'kysely';
 import { CoreErrors } from '../core/index.js';
+import { directStatement } from './direct-read.js';
 
 const PLACEHOLDER = '\u0000hdh-prepared-';
 
@@ -35,13 +38,23 @@ export function prepareQuery<Name extends string, Row>(
       );
     }
   }
-  return async (values) => {
+  const direct = directStatement(db, compiled.sql);
+  return (values) => {
     const parameters = compiled.parameters.map((p, i) => {
       const slot = slots[i];
       return slot === undefined ? p : values[slot];
     });
+    if (direct !== undefined) {
+      try {
+        const rows = direct(parameters);
+        if (rows !== undefined) {
+          return Promise.resolve(rows as Row[]);
+        }
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
     const query: CompiledQuery<Row> = { ...compiled, parameters, queryId: createQueryId() };
-    const result = await db.executeQuery(query);
-    return result.rows;
+    return db.executeQuery(query).then((result) => result.rows);
   };
 }

@@ -87,6 +87,12 @@ export interface CatalogueGenerationTable {
   value: number;
 }
 
+/** One row (id 1): bumped by trigger in every transaction that changes what authentication reads. */
+export interface AccessGenerationTable {
+  id: number;
+  value: number;
+}
+
 export interface QuarantineTable {
   id: string;
   dataset: string;
@@ -397,6 +403,7 @@ export interface Database {
   dataset_versions: DatasetVersionsTable;
   dataset_inputs: DatasetInputsTable;
   catalogue_generation: CatalogueGenerationTable;
+  access_generation: AccessGenerationTable;
   quarantine: QuarantineTable;
   objects: ObjectsTable;
   migrations: MigrationsTable;

@@ -6,7 +6,6 @@
  * @module
  */
 import { decodeCursor, pageLimit, type Access, type Principal } from '../access/index.js';
-import { CoreErrors } from '../core/index.js';
 import {
   exportHealthDcat,
   isDatasetName,
@@ -16,7 +15,7 @@ import {
   type DatasetVersion,
   type ListQuery,
 } from '../catalog/index.js';
-import { GenerationMemo } from './generation-memo.js';
+import { CoreErrors, GenerationMemo } from '../core/index.js';
 
 export interface DatasetSummary {
   readonly name: string;
@@ -103,10 +102,14 @@ export class CatalogueView {
     this.#options = options;
   }
 
-  /** Datasets in name order; `q` matches words in the name, title, description, keywords and themes. */
+  /**
+   * Datasets in name order; `q` matches words in the name, title, description, keywords and themes.
+   * `generation`: the catalogue's, if the caller has just read it (db/generations.ts); else read here.
+   */
   async list(
     principal: Principal,
     query: Omit<ListQuery, 'limit'> & { readonly limit?: number } = {},
+    generation?: number,
   ): Promise<CataloguePage> {
     await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', {
       type: 'collection',
@@ -121,8 +124,8 @@ export class CatalogueView {
     }
     const { q, theme, dataClass, cursor } = query;
     const key = JSON.stringify([q, theme, dataClass, cursor, limit]);
-    const generation = await this.#catalog.generation();
-    const kept = this.#pages.get(generation, key);
+    const current = generation ?? (await this.#catalog.generation());
+    const kept = this.#pages.get(current, key);
     if (kept !== undefined) {
       return kept;
     }
@@ -133,21 +136,22 @@ export class CatalogueView {
       ...(dataClass === undefined ? {} : { dataClass }),
       ...(cursor === undefined ? {} : { cursor }),
     });
-    return this.#pages.set(generation, key, {
+    return this.#pages.set(current, key, {
       items: page.items.map(summary),
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
     });
   }
 
-  async get(principal: Principal, name: string): Promise<DatasetView> {
+  /** A dataset's description; `generation` as for {@link list}. */
+  async get(principal: Principal, name: string, generation?: number): Promise<DatasetView> {
     await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', { type: 'dataset', name });
-    const generation = await this.#catalog.generation();
-    const kept = this.#datasets.get(generation, name);
+    const current = generation ?? (await this.#catalog.generation());
+    const kept = this.#datasets.get(current, name);
     if (kept !== undefined) {
       return kept;
     }
     // A name not in the catalogue throws here and is not kept: names come from requests.
-    return this.#datasets.set(generation, name, view(await this.#catalog.detail(name)));
+    return this.#datasets.set(current, name, view(await this.#catalog.detail(name)));
   }
 
   /** Any version of a dataset in full, as `hdh datasets show NAME --version N` shows it. */

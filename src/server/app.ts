@@ -19,6 +19,7 @@ import { Registry } from 'prom-client';
 import type { TSchema } from 'typebox';
 import { newId } from '../core/index.js';
 import { AccessErrors } from '../access/index.js';
+import { generationsReader } from '../db/index.js';
 import type { AppDeps, HubApp, RouteContext } from './context.js';
 import { ServerErrors } from './errors.js';
 import { httpHistogram } from './metrics.js';
@@ -66,6 +67,7 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
   // Only JSON is read: anything else is a 415, not a string handed to a JSON schema.
   app.removeContentTypeParser(['text/plain']);
   app.decorateRequest('principal', null);
+  app.decorateRequest('generations', null);
 
   // Synchronous hooks (callback style): an async hook costs a promise and a microtask per request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -126,8 +128,14 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
+  // One read per authenticated request gives the generations that the sessions and the catalogue
+  // kept in memory are valid for: a change committed by any hub process is seen by the next request.
+  const readGenerations = generationsReader(deps.hub.db);
   const authenticateRequest = async (request: FastifyRequest): Promise<void> => {
-    request.principal = await deps.access.auth.authenticate(bearerToken(request.headers.authorization));
+    const token = bearerToken(request.headers.authorization);
+    const generations = token === undefined ? undefined : await readGenerations();
+    request.generations = generations ?? null;
+    request.principal = await deps.access.auth.authenticate(token, generations?.access);
   };
   const ctx: RouteContext = {
     deps,

@@ -141,6 +141,30 @@ describe.each(dialects)('$name: catalogue API', (dialect) => {
     }
   });
 
+  it('refuses the next request of a session revoked by another hub process on the same database', async () => {
+    const { login, principal } = await userWithSession(fx.t, 'bea', 'researcher');
+    const as = (url: string) => fx.app.inject({ method: 'GET', url, headers: bearer(login.accessToken) });
+    expect((await as('/api/datasets')).statusCode).toBe(200);
+    expect((await as('/api/datasets/cohort')).statusCode).toBe(200);
+    const other = await openDb(hub.url);
+    try {
+      await other.db
+        .updateTable('auth_sessions')
+        .set({ revoked_at: new Date().toISOString(), revoked_reason: 'signed out elsewhere' })
+        .where('id', '=', principal.sessionId!)
+        .execute();
+    } finally {
+      await other.close();
+    }
+    for (const url of ['/api/datasets', '/api/datasets/cohort']) {
+      const refused = await as(url);
+      expect({ url, status: refused.statusCode }).toEqual({ url, status: 401 });
+      expect(refused.json<{ code: string }>().code).toBe('AUTH_TOKEN_REVOKED');
+    }
+    // Everyone else is still served.
+    expect((await get('/api/datasets')).statusCode).toBe(200);
+  });
+
   it('exports the whole catalogue as HealthDCAT-AP JSON-LD', async () => {
     const response = await get('/api/catalog/dcat');
     expect(response.statusCode).toBe(200);

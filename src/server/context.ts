@@ -16,7 +16,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.js';
 import type { Access, DatasetDirectory, Principal, RequestMeta } from '../access/index.js';
-import type { HubDb } from '../db/index.js';
+import type { Generations, HubDb } from '../db/index.js';
 import type { CatalogueView, Hub } from '../hub/index.js';
 
 /** The Fastify instance routes are written against (TypeBox types the handlers). */
@@ -77,6 +77,8 @@ export type RouteModule = (app: HubApp, ctx: RouteContext) => void;
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** Read by the authentication hook, before the session: what memory kept under them is valid for. */
+    generations: Generations | null;
   }
 }
 

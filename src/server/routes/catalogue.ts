@@ -43,7 +43,11 @@ export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
         response: responses({ 200: Page(DatasetSummary) }),
       },
     },
-    async (request, reply) => sendShared(reply, await catalogue.list(principalOf(request), request.query)),
+    async (request, reply) =>
+      sendShared(
+        reply,
+        await catalogue.list(principalOf(request), request.query, request.generations?.catalogue),
+      ),
   );
 
   app.get(
@@ -59,7 +63,10 @@ export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
       },
     },
     async (request, reply) =>
-      sendShared(reply, await catalogue.get(principalOf(request), request.params.name)),
+      sendShared(
+        reply,
+        await catalogue.get(principalOf(request), request.params.name, request.generations?.catalogue),
+      ),
   );
 
   app.get(

@@ -1,8 +1,8 @@
 /**
  * Values computed from the database, kept while the database's generation counter for them has not
- * changed (see `Catalog.generation`). The caller reads the generation before reading what it
- * computes from, so a value is never filed under a generation older than what it saw: a write
- * committed in between only makes the next reader recompute.
+ * changed (the catalogue's and the access generation, db/generations.ts). The caller reads the
+ * generation before reading what it computes from, so a value is never filed under a generation older
+ * than what it saw: a write committed in between only makes the next reader recompute.
  * @module
  */
 export class GenerationMemo<T> {
