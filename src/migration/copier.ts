@@ -17,7 +17,13 @@ import { CoreErrors, isHdhError, toHdhError } from '../core/index.js';
 import type { CompletedPart, MultipartStore, ObjectInfo, ObjectStore } from '../storage/index.js';
 import { cutParts, peekBody, readableOf } from './body.js';
 import { MigrationErrors } from './errors.js';
-import { PART_SENDING, type Journal, type ObjectOutcome, type ObjectRow } from './journal.js';
+import {
+  PART_SENDING,
+  type Journal,
+  type ObjectOutcome,
+  type ObjectRow,
+  type SealedCopy,
+} from './journal.js';
 import { partSizeFor } from './part-size.js';
 import { backoffMs, isThrottle, withRetry, type RetryPolicy } from './retry.js';
 import { normaliseEtag, md5Hex, sameVersion } from './source-entry.js';
@@ -194,15 +200,7 @@ async function* meter(
   }
 }
 
-interface ChainResult {
-  readonly sourceSealed: boolean;
-  readonly objectId?: string;
-  readonly keyId: string | null;
-  readonly plainSize: number | null;
-  readonly plainSha256: string | null;
-  readonly sealedSize: number;
-  readonly sealedSha256: string;
-}
+type ChainResult = SealedCopy;
 
 /**
  * Reads the source once and hands the sealed bytes to `consume`. `resumeHeader` re-seals under a

@@ -24,6 +24,7 @@ import {
   type StagedObject,
 } from '../storage/backends/fs/index.js';
 import { sealedHeaderInfo } from './crypto-sealer.js';
+import type { SealedCopy } from './journal.js';
 import { normaliseEtag, sameVersion } from './source-entry.js';
 
 /** One object of a batch: its journal row's columns that the copy needs. */
@@ -55,20 +56,13 @@ export interface FsBatch {
 }
 
 export type FsItemResult =
-  | {
+  | (SealedCopy & {
       readonly seq: number;
       readonly kind: 'written';
-      readonly sourceSealed: boolean;
-      readonly objectId?: string;
-      readonly keyId: string | null;
-      readonly plainSize: number | null;
-      readonly plainSha256: string | null;
-      readonly sealedSize: number;
-      readonly sealedSha256: string;
       readonly destEtag: string | null;
       /** Plaintext bytes read from the source. */
       readonly read: number;
-    }
+    })
   | {
       readonly seq: number;
       readonly kind: 'again';
@@ -77,7 +71,7 @@ export type FsItemResult =
     };
 
 type Written = Extract<FsItemResult, { kind: 'written' }>;
-type Sealed = Omit<Written, 'seq' | 'kind' | 'destEtag' | 'read'>;
+type Sealed = SealedCopy;
 
 /** Dataset keys whose derived sealing keys a copier keeps at once (as the crypto sealer does). */
 const MAX_SEALERS = 64;

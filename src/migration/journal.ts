@@ -66,23 +66,27 @@ export type NewObject = Omit<
   readonly error_message: string | null;
 };
 
+/** What a copy made of one object: the sealed bytes written and what they seal. */
+export interface SealedCopy {
+  readonly sourceSealed: boolean;
+  /** The id a sealed source object carries in its header (kept as it is). */
+  readonly objectId?: string;
+  readonly keyId: string | null;
+  readonly plainSize: number | null;
+  readonly plainSha256: string | null;
+  readonly sealedSize: number;
+  readonly sealedSha256: string;
+}
+
 /** Outcome of one object's copy, written by {@link Journal.recordOutcomes}. */
 export type ObjectOutcome =
-  | {
+  | (SealedCopy & {
       readonly seq: number;
       readonly kind: 'copied';
-      readonly sourceSealed: boolean;
-      /** The id a sealed source object carries in its header (kept as it is). */
-      readonly objectId?: string;
-      readonly keyId: string | null;
-      readonly plainSize: number | null;
-      readonly plainSha256: string | null;
-      readonly sealedSize: number;
-      readonly sealedSha256: string;
       readonly destEtag: string | null;
       readonly retries: number;
       readonly at: string;
-    }
+    })
   | {
       readonly seq: number;
       readonly kind: 'failed';

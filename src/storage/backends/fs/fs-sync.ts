@@ -10,7 +10,6 @@
  * @module
  */
 import { constants as fsConstants, type BigIntStats } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import {
   closeSync,
@@ -29,6 +28,7 @@ import {
 import { dirname } from 'node:path';
 import { FS_CAPABILITIES } from './fs-config.js';
 import { errnoOf } from './fs-errors.js';
+import { syncDir } from './fs-files.js';
 import { FsLayout } from './fs-layout.js';
 
 /** Folders remembered as existing before the set is forgotten (a bound on memory, not on correctness). */
@@ -188,7 +188,7 @@ export class BatchObjectWriter {
       }
     }
     const dirs = [...folders.keys()];
-    const dirSynced = await Promise.all(dirs.map((d) => settle(syncFolder(d))));
+    const dirSynced = await Promise.all(dirs.map((d) => settle(syncDir(d))));
     for (const [n, dir] of dirs.entries()) {
       const failed = dirSynced[n];
       if (failed !== undefined) {
@@ -242,21 +242,6 @@ export class BatchObjectWriter {
 
 const fsyncAsync = promisify(fsync);
 const openAsync = promisify(openCallback);
-
-/** fsyncs a folder so that the renames into it survive a power loss. */
-async function syncFolder(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (err) {
-    // Some file systems cannot fsync folders; the rename itself is still atomic there.
-    if (errnoOf(err) !== 'EINVAL') {
-      throw err;
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 /** The error `p` failed with, or undefined when it succeeded. */
 function settle(p: Promise<void>): Promise<Error | undefined> {
