@@ -1,10 +1,11 @@
 /**
- * The native record sealer (native/seal.cc, built by `npm ci` through scripts/build-native.mjs):
+ * The native record sealer (native/seal.cc, built by `npm ci` through scripts/build-native.ts):
  * loaded once, on first use. When it is missing (the build failed or was skipped) or
  * `HDH_SEAL_NATIVE=0`, sealing takes the node:crypto path, which writes the same bytes.
  * @module
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /** What native/seal.cc exports. The sealer is an opaque handle owning OpenSSL contexts. */
 export interface SealBinding {
@@ -31,7 +32,7 @@ let loaded: { readonly binding: SealBinding | undefined; readonly reason: string
 function load(): { readonly binding: SealBinding | undefined; readonly reason: string } {
   if (loaded === undefined) {
     try {
-      const binding = createRequire(import.meta.url)(ADDON.pathname) as SealBinding;
+      const binding = createRequire(import.meta.url)(fileURLToPath(ADDON)) as SealBinding;
       loaded = { binding, reason: 'native addon build/Release/hdh_seal.node' };
     } catch (err) {
       const missing = (err as { code?: unknown } | null)?.code === 'MODULE_NOT_FOUND';

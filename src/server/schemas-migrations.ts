@@ -94,13 +94,18 @@ export const ReportQuery = Type.Object(
 
 const Where = Type.Object({ store: Type.String(), prefix: Type.String() }, open);
 
-export const MigrationSummary = Type.Object({
+/** What a listing and a status both say of a migration first. */
+const migrationHead = {
   name: Type.String(),
   state: Type.String(),
   source: Where,
   destination: Where,
   objects: Type.Integer(),
   bytes: Type.Number(),
+};
+
+export const MigrationSummary = Type.Object({
+  ...migrationHead,
   states: Type.Record(Type.String(), Type.Integer(), { description: 'objects per state' }),
   createdAt: Timestamp,
 });
@@ -138,12 +143,7 @@ export const MigrationStep = Type.Object({
 
 export const MigrationStatus = Type.Object(
   {
-    name: Type.String(),
-    state: Type.String(),
-    source: Where,
-    destination: Where,
-    objects: Type.Integer(),
-    bytes: Type.Number(),
+    ...migrationHead,
     states: Type.Record(Type.String(), Type.Object({ objects: Type.Integer(), bytes: Type.Number() })),
     phases: Type.Array(Type.Object({}, open)),
     errors: Type.Array(Type.Object({ state: Type.String(), code: Type.String(), objects: Type.Integer() })),
