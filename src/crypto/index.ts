@@ -29,6 +29,7 @@ export { readSealedHeader } from './read-header.js';
 export { sealedSizeFor, plainSizeFromSealed, type SealLayout } from './layout.js';
 export type { KeyResolver } from './keys.js';
 export { createSealStream, type SealParams, type SealResult, type SealStream } from './seal-stream.js';
+export { canSealFiles, sealFileInto } from './seal-file.js';
 export { createResealStream, type ResealParams } from './reseal.js';
 export {
   createBufferSealer,

@@ -62,6 +62,33 @@ export class NativeBodySealer {
     return written;
   }
 
+  /**
+   * Seals the file open as `srcFd`, from its position to its end, into the file open as `dstFd` at
+   * its position, off the main thread; the trailer is left for {@link end}. `signal` stops it.
+   */
+  async pipe(
+    srcFd: number,
+    dstFd: number,
+    bufferBytes: number,
+    signal?: AbortSignal,
+  ): Promise<{ readonly plainBytes: number; readonly sealedBytes: number }> {
+    signal?.throwIfAborted();
+    const cancel = (): void => this.#binding.sealerCancel(this.#sealer);
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      const [plainBytes, sealedBytes] = await this.#binding.sealerPipe(
+        this.#sealer,
+        srcFd,
+        dstFd,
+        bufferBytes,
+      );
+      this.#inChunk = (this.#inChunk + plainBytes) % this.#chunkSize;
+      return { plainBytes, sealedBytes };
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+
   /** Closes the open chunk and writes the trailer into `out` at `offset`; the sealer is spent. */
   end(out: Uint8Array, offset: number): NativeSealEnd {
     const [written, plainSha256, sealedSha256] = this.#binding.sealerFinal(this.#sealer, out, offset);

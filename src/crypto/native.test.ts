@@ -1,31 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAll } from '../core/index.js';
 import { REQUIRE_SERVICES } from '../../test/support/services.js';
-import { createBufferSealer, createResealStream, parseSealedHeader } from './index.js';
+import { createBufferSealer } from './index.js';
 import { sealPath } from './native.js';
-import { TEST_IDENTITY, keyResolver, newDatasetKey, openBytes, pieces, sealBytes } from './testing.js';
+import {
+  TEST_IDENTITY,
+  keyResolver,
+  newDatasetKey,
+  onSealPath,
+  openBytes,
+  resealOn as resealWith,
+  sealBytes,
+  type SealedBytes,
+} from './testing.js';
 
 const datasetKey = newDatasetKey();
 const resolveKey = keyResolver({ [TEST_IDENTITY.keyId]: datasetKey });
 
-/** Runs `work` with sealing forced onto one path; the path is chosen when a sealer is created. */
-async function onPath<T>(native: boolean, work: () => Promise<T>): Promise<T> {
-  const before = process.env['HDH_SEAL_NATIVE'];
-  process.env['HDH_SEAL_NATIVE'] = native ? '1' : '0';
-  try {
-    return await work();
-  } finally {
-    if (before === undefined) {
-      delete process.env['HDH_SEAL_NATIVE'];
-    } else {
-      process.env['HDH_SEAL_NATIVE'] = before;
-    }
-  }
-}
-
-const addon = await onPath(true, () => Promise.resolve(sealPath()));
+const addon = await onSealPath(true, () => Promise.resolve(sealPath()));
 if (!addon.native) {
   if (REQUIRE_SERVICES) {
     throw new Error(`the native sealer is required (HDH_TEST_REQUIRE_SERVICES=1): ${addon.reason}`);
@@ -33,14 +25,8 @@ if (!addon.native) {
   console.warn(`[skip] native sealer tests: ${addon.reason} (build it with npm ci or npm run build:native)`);
 }
 
-async function resealOn(native: boolean, sealed: Buffer, plain: Buffer, maxPiece: number) {
-  return onPath(native, async () => {
-    const header = sealed.subarray(0, parseSealedHeader(sealed).headerBytes);
-    const s = await createResealStream({ header, resolveKey, ...TEST_IDENTITY });
-    Readable.from(pieces(plain, maxPiece, 3)).pipe(s.stream);
-    const bytes = await readAll(s.stream);
-    return { sealed: bytes, result: await s.result };
-  });
+function resealOn(native: boolean, sealed: Buffer, plain: Buffer, maxPiece: number): Promise<SealedBytes> {
+  return resealWith(native, sealed, plain, resolveKey, maxPiece);
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -77,7 +63,7 @@ for (const sha of ['sha-extensions', 'openssl'] as const) {
         try {
           for (let size = 0; size <= 300; size++) {
             const plain = randomBytes(size);
-            const native = await onPath(true, () =>
+            const native = await onSealPath(true, () =>
               Promise.resolve(sealer.seal(TEST_IDENTITY, plain, { chunkSize: 256 })),
             );
             expect(native.result.plainSha256, `size ${size}`).toBe(sha256(plain));
@@ -99,7 +85,9 @@ for (const sha of ['sha-extensions', 'openssl'] as const) {
           for (const size of sizes(chunkSize, randomMax)) {
             const plain = randomBytes(size);
             for (const native of [true, false]) {
-              const first = await onPath(native, () => sealBytes(plain, { datasetKey, chunkSize }, maxPiece));
+              const first = await onSealPath(native, () =>
+                sealBytes(plain, { datasetKey, chunkSize }, maxPiece),
+              );
               // The same header (data key) on the other path must give the same bytes and digests.
               const other = await resealOn(!native, first.sealed, plain, Math.max(1, maxPiece >> 1));
               expect(
@@ -117,7 +105,7 @@ for (const sha of ['sha-extensions', 'openssl'] as const) {
 
       it('without the sealed-bytes hash, the same bytes and no sealedSha256', async () => {
         const plain = randomBytes(700_000);
-        const native = await onPath(true, () =>
+        const native = await onSealPath(true, () =>
           sealBytes(plain, { datasetKey, chunkSize: 65_536, hashSealed: false }),
         );
         expect(native.result.sealedSha256).toBeUndefined();
@@ -135,7 +123,7 @@ for (const sha of ['sha-extensions', 'openssl'] as const) {
                 continue;
               }
               const plain = randomBytes(size);
-              const native = await onPath(true, () =>
+              const native = await onSealPath(true, () =>
                 Promise.resolve(sealer.seal(TEST_IDENTITY, plain, { chunkSize })),
               );
               const js = await resealOn(false, native.sealed, plain, 65_536);
@@ -159,7 +147,7 @@ for (const sha of ['sha-extensions', 'openssl'] as const) {
         try {
           for (const size of [0, 17, 262_144, 262_145, 3_000_000]) {
             const plain = randomBytes(size);
-            const js = await onPath(false, () => Promise.resolve(sealer.seal(TEST_IDENTITY, plain)));
+            const js = await onSealPath(false, () => Promise.resolve(sealer.seal(TEST_IDENTITY, plain)));
             const native = await resealOn(true, js.sealed, plain, 200_000);
             expect(native.sealed.equals(js.sealed), `size ${size}`).toBe(true);
             expect(native.result).toEqual(js.result);

@@ -20,6 +20,13 @@ export interface SealBinding {
   sealerUpdate(sealer: object, plain: Uint8Array, out: Uint8Array, outOffset: number): number;
   sealerFinal(sealer: object, out: Uint8Array, outOffset: number): [number, Buffer, Buffer | null];
   sealerDispose(sealer: object): void;
+  /**
+   * On a thread-pool thread: reads `srcFd` to its end, seals it, writes the records to `dstFd`
+   * (both from their positions) → [plaintext bytes read, sealed bytes written]. Rejects with an
+   * errno-coded error (`code`, `syscall`), or ECANCELED after sealerCancel or sealerDispose.
+   */
+  sealerPipe(sealer: object, srcFd: number, dstFd: number, bufferBytes: number): Promise<[number, number]>;
+  sealerCancel(sealer: object): void;
   /** Whether this CPU runs native/sha256.h (the SHA extensions); else OpenSSL's SHA-256. */
   shaExtensions(): boolean;
 }

@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { HdhError } from '../core/index.js';
 import { pipeline } from 'node:stream/promises';
+import { parseSealedHeader, type SealedHeader } from './header.js';
+import type { KeyResolver } from './keys.js';
 import { createOpenStream, type OpenParams, type OpenResult } from './open-stream.js';
+import { createResealStream } from './reseal.js';
 import { createSealStream, type SealParams, type SealResult } from './seal-stream.js';
-import type { SealedHeader } from './header.js';
 
 export const TEST_IDENTITY = {
   keyId: 'dsk_test',
@@ -117,4 +119,39 @@ export function keyResolver(
 
 export function newDatasetKey(): Buffer {
   return randomBytes(32);
+}
+
+/** Runs `work` with sealing forced onto one path; the path is chosen when a sealer is created. */
+export async function onSealPath<T>(native: boolean, work: () => Promise<T>): Promise<T> {
+  const before = process.env['HDH_SEAL_NATIVE'];
+  process.env['HDH_SEAL_NATIVE'] = native ? '1' : '0';
+  try {
+    return await work();
+  } finally {
+    if (before === undefined) {
+      delete process.env['HDH_SEAL_NATIVE'];
+    } else {
+      process.env['HDH_SEAL_NATIVE'] = before;
+    }
+  }
+}
+
+/**
+ * Seals `plain` again under the header (the data key) of `sealed`, on the path `native` names: a
+ * sealer that writes the format's bytes must give `sealed` back exactly.
+ */
+export async function resealOn(
+  native: boolean,
+  sealed: Buffer,
+  plain: Uint8Array,
+  resolveKey: KeyResolver,
+  maxPiece: number,
+): Promise<SealedBytes> {
+  return onSealPath(native, async () => {
+    const header = sealed.subarray(0, parseSealedHeader(sealed).headerBytes);
+    const s = await createResealStream({ header, resolveKey, ...TEST_IDENTITY });
+    const sink = new Collector();
+    await pipeline(Readable.from(pieces(plain, maxPiece, 3)), s.stream, sink);
+    return { sealed: sink.bytes(), result: await s.result };
+  });
 }

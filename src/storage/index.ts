@@ -8,6 +8,7 @@
 export type {
   ByteRange,
   CompletedPart,
+  FileWritingStore,
   GetOptions,
   HeadOptions,
   ListOptions,
@@ -18,6 +19,7 @@ export type {
   PutOptions,
   StoreCapabilities,
 } from './object-store.js';
+export { writesFiles } from './object-store.js';
 export { StorageErrors, type StorageErrorCode } from './errors.js';
 export { defineBackend, type BackendDefinition, type StoreDeps } from './backend.js';
 export { BACKENDS, backendFor, createStore, storeCapabilities } from './registry.js';

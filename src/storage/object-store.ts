@@ -11,6 +11,7 @@
  *   STORAGE_THROTTLED); the backend translates vendor errors once, at its edge.
  * @module
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { BodySource } from '../core/index.js';
 
@@ -106,6 +107,27 @@ export interface ObjectStore {
   /** Present iff `capabilities.multipart`. */
   readonly multipart?: MultipartStore;
   close(): Promise<void>;
+}
+
+/**
+ * A store whose objects are local files (the fs backend): a producer may write an object's bytes
+ * straight into the file that will hold it, with the store's own atomic write around it (temporary
+ * file, fsync, rename). The sealed store seals a {@link FileBody} that way, file to file.
+ */
+export interface FileWritingStore extends ObjectStore {
+  /**
+   * `write` fills the open file from its start; the object then appears whole or not at all. With
+   * `size`, a file of any other size is refused and removed.
+   */
+  putWritten(
+    key: string,
+    write: (file: FileHandle) => Promise<void>,
+    options?: PutOptions,
+  ): Promise<ObjectInfo>;
+}
+
+export function writesFiles(store: ObjectStore): store is FileWritingStore {
+  return typeof (store as Partial<FileWritingStore>).putWritten === 'function';
 }
 
 /**

@@ -1,9 +1,9 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { CoreErrors, editConfigFile, formatBytes, type StoreConfig } from '../../core/index.js';
+import { CoreErrors, FileBody, editConfigFile, formatBytes, type StoreConfig } from '../../core/index.js';
 import {
   classesAllowed,
   HubErrors,
@@ -212,7 +212,7 @@ export const registerStore: RegisterCommand = (program: Command, ctx, setExitCod
           hub.stores.put({
             store: name,
             key,
-            body: createReadStream(file),
+            body: new FileBody(file),
             size,
             dataset: flags.dataset,
             ...(flags.class !== undefined ? { dataClass: flags.class } : {}),

@@ -1,10 +1,11 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isHdhError, readAll } from '../../core/index.js';
+import { FileBody, isHdhError, readAll } from '../../core/index.js';
+import { onSealPath } from '../../crypto/testing.js';
 import { openDb, type HubDb } from '../../db/index.js';
 import { DatasetKeys, LocalKeyProvider, initLocalKeyring } from '../../kms/index.js';
 import { serviceAvailable } from '../../../test/support/services.js';
@@ -197,6 +198,43 @@ for (const backend of backends) {
       await expect(sealed.put('d1/new', failing(), { dataset: 'd1', dataClass: 'public' })).rejects.toThrow();
       expect((await readAll(await sealed.get('d1/keep'))).toString()).toBe('good');
       expect(await inner.head('d1/new')).toBeUndefined();
+    });
+
+    it('seals a file body (file to file on the fs store), and a failed one writes nothing', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hdh-sealed-file-'));
+      const plain = randomBytes(1_000_003);
+      const file = join(dir, 'plain.bin');
+      writeFileSync(file, plain);
+      for (const native of [true, false]) {
+        const key = `d1/file-${native}`;
+        const put = await onSealPath(native, () =>
+          sealed.put(key, new FileBody(file), { dataset: 'd1', dataClass: 'public', size: plain.length }),
+        );
+        expect(put.seal).toMatchObject({ plainSize: plain.length, plainSha256: sha(plain) });
+        const raw = await readAll(await inner.get(key));
+        expect(raw.length).toBe(put.stored.size);
+        expect(raw.length).toBe(put.seal.sealedSize);
+        expect(sha(raw)).toBe(put.seal.sealedSha256);
+        expect(await readAll(await sealed.get(key, { expectedObjectId: key }))).toEqual(plain);
+
+        await sealed.put('d1/kept', 'good', { dataset: 'd1', dataClass: 'public' });
+        const wrongSize = await onSealPath(native, () =>
+          sealed.put('d1/kept', new FileBody(file), { dataset: 'd1', dataClass: 'public', size: 5 }),
+        ).catch((e: unknown) => e);
+        expect(
+          isHdhError(wrongSize, 'INPUT_INVALID') || isHdhError(wrongSize, 'STORAGE_SIZE_MISMATCH'),
+          String(wrongSize),
+        ).toBe(true);
+        const missing = await onSealPath(native, () =>
+          sealed.put('d1/missing', new FileBody(join(dir, 'absent')), { dataset: 'd1', dataClass: 'public' }),
+        ).catch((e: unknown) => e);
+        expect(isHdhError(missing, 'STORAGE_BODY_FAILED'), String(missing)).toBe(true);
+        expect((await readAll(await sealed.get('d1/kept'))).toString()).toBe('good');
+        expect(await inner.head('d1/missing')).toBeUndefined();
+      }
+      if (inner instanceof FsStore) {
+        expect(readdirSync(join(inner.root, '.hdh-store', 'tmp'))).toEqual([]);
+      }
     });
 
     it('makes every object of a shredded dataset unreadable', async () => {

@@ -9,20 +9,33 @@
  * refused (CRYPTO_OBJECT_MISMATCH), yet a sealed object can be copied between stores unchanged.
  * @module
  */
+import { open, type FileHandle } from 'node:fs/promises';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { CoreErrors, toReadable, type BodySource } from '../../core/index.js';
+import { CoreErrors, FileBody, toReadable, type BodySource } from '../../core/index.js';
 import {
+  canSealFiles,
   createOpenStream,
   createSealStream,
   MAX_HEADER_BYTES,
   openRange,
   plainSizeFromSealed,
   readSealedHeader,
+  sealFileInto,
   sealedSizeFor,
   type SealedHeader,
+  type SealParams,
   type SealResult,
 } from '../../crypto/index.js';
-import type { ByteRange, ObjectInfo, ObjectStore, OpOptions } from '../object-store.js';
+import { bodyError } from '../common/bodies.js';
+import { describeKey } from '../common/keys.js';
+import {
+  writesFiles,
+  type ByteRange,
+  type FileWritingStore,
+  type ObjectInfo,
+  type ObjectStore,
+  type OpOptions,
+} from '../object-store.js';
 
 /** Where the dataset keys come from (the hub's DatasetKeys over its key provider). */
 export interface SealingKeys {
@@ -107,13 +120,17 @@ export class SealedStore {
       dataset: options.dataset,
       dataClass: options.dataClass,
     };
-    const seal = createSealStream({
+    const params: SealParams = {
       ...identity,
       datasetKey,
       hashSealed: this.#hashSealed,
       ...(this.#chunkSize !== undefined ? { chunkSize: this.#chunkSize } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-    });
+    };
+    if (body instanceof FileBody && writesFiles(this.inner) && canSealFiles()) {
+      return this.#putFile(key, body.path, this.inner, params, options);
+    }
+    const seal = createSealStream(params);
     const source = toReadable(body);
     // The backend reads the sealed stream; a failing source fails the put, which then leaves nothing.
     pipeline(source, seal.stream, () => undefined);
@@ -124,14 +141,15 @@ export class SealedStore {
             ...(this.#chunkSize !== undefined ? { chunkSize: this.#chunkSize } : {}),
           })
         : undefined;
-    const [stored, result] = await Promise.all([
-      this.inner.put(key, seal.stream, {
-        ...(sealedSize !== undefined ? { size: sealedSize } : {}),
-        ...(options.metadata ? { metadata: options.metadata } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      }),
-      seal.result,
-    ]);
+    // The backend's error comes first: when it gives up (a body longer than announced, a full
+    // disk), the seal stream only knows it was closed early.
+    seal.result.catch(() => undefined);
+    const stored = await this.inner.put(key, seal.stream, {
+      ...(sealedSize !== undefined ? { size: sealedSize } : {}),
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const result = await seal.result;
     if (options.size !== undefined && result.plainSize !== options.size) {
       await this.inner.delete(key).catch(() => undefined);
       throw CoreErrors.INPUT_INVALID(
@@ -139,6 +157,49 @@ export class SealedStore {
       );
     }
     return { stored, seal: result };
+  }
+
+  /**
+   * A file into a store of files: sealed file to file by the native pipe (crypto/seal-file.ts)
+   * inside the store's own atomic write, so nothing is left behind when anything fails.
+   */
+  async #putFile(
+    key: string,
+    path: string,
+    store: FileWritingStore,
+    params: SealParams,
+    options: SealedPutOptions,
+  ): Promise<SealedPutResult> {
+    const what = `store ${store.name}, key ${describeKey(key)}`;
+    let source: FileHandle;
+    try {
+      source = await open(path, 'r');
+    } catch (err) {
+      throw bodyError(err, what);
+    }
+    try {
+      let seal: SealResult | undefined;
+      const stored = await store.putWritten(
+        key,
+        async (file) => {
+          seal = await sealFileInto(params, source, file).catch((err: unknown) => {
+            throw (err as { syscall?: unknown }).syscall === 'read' ? bodyError(err, what) : err;
+          });
+          if (options.size !== undefined && seal.plainSize !== options.size) {
+            throw CoreErrors.INPUT_INVALID(
+              `body of ${key} had ${seal.plainSize} bytes, not the ${options.size} announced`,
+            );
+          }
+        },
+        {
+          ...(options.metadata ? { metadata: options.metadata } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+      return { stored, seal: seal! };
+    } finally {
+      await source.close();
+    }
   }
 
   /**

@@ -45,10 +45,7 @@ export class FsFiles {
     chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     signal?: AbortSignal,
   ): Promise<TempFile> {
-    await this.ensureTmp();
-    const path = this.layout.tempPath();
-    const handle = await open(path, 'wx', 0o644);
-    try {
+    return this.writeTempWith(async (handle) => {
       // Small chunks are gathered and written together: one system call per MiB, without copying.
       let batch: Uint8Array[] = [];
       let batchBytes = 0;
@@ -63,6 +60,19 @@ export class FsFiles {
         }
       }
       await writeAll(handle, batch, batchBytes);
+    });
+  }
+
+  /**
+   * A new temporary file, handed open to `write`, then fsynced; removed again if anything fails.
+   * `write` writes from the file's start at the handle's own position.
+   */
+  async writeTempWith(write: (handle: FileHandle) => Promise<void>): Promise<TempFile> {
+    await this.ensureTmp();
+    const path = this.layout.tempPath();
+    const handle = await open(path, 'wx', 0o644);
+    try {
+      await write(handle);
       await handle.sync();
       const stats = await handle.stat({ bigint: true });
       await handle.close();

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAll } from '../../../core/index.js';
+import { FileBody, readAll } from '../../../core/index.js';
+import { onSealPath } from '../../../crypto/testing.js';
+import { SealedStore } from '../../sealed/index.js';
 import { errorCode, runConformance } from '../../testing/conformance.js';
 import { heapGrowthWhileIterating } from '../../testing/heap.js';
 import { MiB, randomBody } from '../../testing/test-bodies.js';
@@ -229,6 +232,29 @@ describe('fs store', () => {
     expect(await store.head('mp/md5')).toBeUndefined();
   });
 
+  it('puts what a writer writes into the open file, atomically', async () => {
+    const temporary = join(dir, FS_STORE_DIR, 'tmp');
+    const leftBefore = await readdir(temporary);
+    const info = await store.putWritten('written/a', async (file) => {
+      await file.write('hello, ');
+      await file.write('file');
+    });
+    expect(info.size).toBe(11);
+    expect((await readAll(await store.get('written/a'))).toString()).toBe('hello, file');
+    const failed = store.putWritten('written/a', async (file) => {
+      await file.write('half of a new version');
+      throw new Error('the producer failed');
+    });
+    await expect(failed).rejects.toThrow('the producer failed');
+    expect(
+      await errorCode(
+        store.putWritten('written/a', (file) => file.write('xyz').then(() => undefined), { size: 4 }),
+      ),
+    ).toBe('STORAGE_SIZE_MISMATCH');
+    expect((await readAll(await store.get('written/a'))).toString()).toBe('hello, file');
+    expect(await readdir(temporary)).toEqual(leftBefore);
+  });
+
   it('lists a 100,000-object prefix with flat memory', async () => {
     // Written straight to disk, as another tool would: the test is about listing, not 100,000 puts.
     // Synchronous calls: ten times faster than queueing 100,000 file creations on libuv's pool.
@@ -306,6 +332,29 @@ describe('fs store on a full disk', () => {
     expect(await errorCode(store.put('new', other))).toBe('STORAGE_DISK_FULL');
     expect((await readAll(await store.get('kept'))).toString()).toBe('the previous version');
     expect(await store.head('new')).toBeUndefined();
+    expect(await readdir(join(full, FS_STORE_DIR, 'tmp'))).toEqual([]);
+  });
+
+  it('fails a file sealed file to file with STORAGE_DISK_FULL too, leaving nothing', async (context) => {
+    if (full === undefined) {
+      context.skip();
+      return;
+    }
+    const store = await FsStore.open({ name: 'tiny', root: full });
+    const key = randomBytes(32);
+    const sealed = new SealedStore(store, {
+      current: () => Promise.resolve({ keyId: 'k', key }),
+      resolve: () => Promise.resolve(key),
+    });
+    const source = join(root, 'four-mib.bin');
+    await writeFile(source, randomBytes(4 * MiB));
+    for (const native of [true, false]) {
+      const put = onSealPath(native, () =>
+        sealed.put('sealed-new', new FileBody(source), { dataset: 'd', dataClass: 'public' }),
+      );
+      expect(await errorCode(put)).toBe('STORAGE_DISK_FULL');
+    }
+    expect(await store.head('sealed-new')).toBeUndefined();
     expect(await readdir(join(full, FS_STORE_DIR, 'tmp'))).toEqual([]);
   });
 });

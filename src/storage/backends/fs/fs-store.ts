@@ -10,11 +10,11 @@ import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BodySource } from '../../../core/index.js';
 import type {
+  FileWritingStore,
   GetOptions,
   HeadOptions,
   ListOptions,
   ObjectInfo,
-  ObjectStore,
   OpOptions,
   PutOptions,
   StoreCapabilities,
@@ -41,7 +41,7 @@ const WHOLE_READ_BYTES = 1024 * 1024;
 /** Files whose sizes are read at once while listing (keeps the walk from waiting on each stat). */
 const LIST_STAT_BATCH = 64;
 
-export class FsStore implements ObjectStore {
+export class FsStore implements FileWritingStore {
   readonly kind = 'fs';
   readonly name: string;
   readonly root: string;
@@ -165,6 +165,40 @@ export class FsStore implements ObjectStore {
         throw integrityError(this.name, key, md5, actual ?? '');
       }
       return await this.commitObject(key, temp, { metadata: options.metadata ?? {}, md5 }, options.signal);
+    } catch (err) {
+      throw translateFsError(err, what, options.signal);
+    }
+  }
+
+  /** See {@link FileWritingStore.putWritten}: the store's atomic write around the caller's own. */
+  async putWritten(
+    key: string,
+    write: (file: FileHandle) => Promise<void>,
+    options: Omit<PutOptions, 'md5'> = {},
+  ): Promise<ObjectInfo> {
+    const what = this.what(key);
+    try {
+      this.layout.checkKey(key);
+      checkMetadata(options.metadata, this.name, key);
+      const { size, signal } = options;
+      if (size !== undefined && size > this.capabilities.maxObjectBytes) {
+        throw StorageErrors.STORAGE_TOO_LARGE(`${what}: ${size} bytes is over this store's limit`);
+      }
+      throwIfAborted(signal, what);
+      const temp = await this.files.writeTempWith(async (file) => {
+        await write(file);
+        throwIfAborted(signal, what);
+      });
+      const written = Number(temp.stat.size);
+      if (written > this.capabilities.maxObjectBytes || (size !== undefined && written !== size)) {
+        await rm(temp.path, { force: true });
+        throw size !== undefined && written !== size
+          ? StorageErrors.STORAGE_SIZE_MISMATCH(
+              `${what}: ${written} bytes were written; ${size} were announced`,
+            )
+          : StorageErrors.STORAGE_TOO_LARGE(`${what}: the body exceeds this store's limit`);
+      }
+      return await this.commitObject(key, temp, { metadata: options.metadata ?? {}, md5: undefined }, signal);
     } catch (err) {
       throw translateFsError(err, what, options.signal);
     }

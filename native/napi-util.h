@@ -1,0 +1,43 @@
+// Small N-API helpers shared by the addon's files.
+#ifndef HDH_NAPI_UTIL_H_
+#define HDH_NAPI_UTIL_H_
+
+#include <node_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sealer.h"
+
+namespace hdh {
+
+inline napi_value Throw(napi_env env, const char* message) {
+  napi_throw_error(env, nullptr, message);
+  return nullptr;
+}
+
+/** A Uint8Array's bytes (a Buffer is one); false for anything else. */
+inline bool GetBytes(napi_env env, napi_value value, uint8_t** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  void* raw = nullptr;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok) return false;
+  if (type != napi_uint8_array) return false;
+  *data = static_cast<uint8_t*>(raw);
+  return true;
+}
+
+/** The sealer behind an external, or nullptr when it is wiped or a file pipe owns it. */
+inline Sealer* GetSealer(napi_env env, napi_value value) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == nullptr) return nullptr;
+  Sealer* s = static_cast<Sealer*>(data);
+  return s->cipher == nullptr || s->piping ? nullptr : s;
+}
+
+}  // namespace hdh
+
+#endif  // HDH_NAPI_UTIL_H_
