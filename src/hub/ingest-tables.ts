@@ -5,11 +5,12 @@
  * an input ingested once is never ingested again.
  * @module
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DatasetVersion, TableInfo, TablePart } from '../catalog/index.js';
+import { FileBody } from '../core/index.js';
 import { IngestErrors, type IngestTable } from '../ingest/index.js';
 import type { Hub } from './hub.js';
 
@@ -75,7 +76,7 @@ export async function sealTables(
     const record = await hub.stores.put({
       store: target.store,
       key,
-      body: createReadStream(table.file),
+      body: new FileBody(table.file),
       size: (await stat(table.file)).size,
       dataset: target.dataset,
       dataClass: PSEUDONYMISED_CLASS,
