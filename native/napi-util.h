@@ -38,6 +38,18 @@ inline Sealer* GetSealer(napi_env env, napi_value value) {
   return s->cipher == nullptr || s->piping ? nullptr : s;
 }
 
+/** The sealer a call's first argument holds, in whatever state (nullptr when it holds none). */
+inline Sealer* SealerArgument(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void* data = nullptr;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
+      napi_get_value_external(env, argv[0], &data) != napi_ok) {
+    return nullptr;
+  }
+  return static_cast<Sealer*>(data);
+}
+
 }  // namespace hdh
 
 #endif  // HDH_NAPI_UTIL_H_

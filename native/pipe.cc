@@ -175,12 +175,9 @@ napi_value Pipe(napi_env env, napi_callback_info info) {
 
 // sealerCancel(sealer): asks a running pipe to stop before its next read (it then rejects).
 napi_value Cancel(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* data = nullptr;
-  if (argc >= 1 && napi_get_value_external(env, argv[0], &data) == napi_ok && data != nullptr) {
-    static_cast<Sealer*>(data)->cancel.store(true);
+  Sealer* s = SealerArgument(env, info);
+  if (s != nullptr) {
+    s->cancel.store(true);
   }
   return nullptr;
 }

@@ -162,12 +162,8 @@ napi_value Final(napi_env env, napi_callback_info info) {
 // sealerDispose(sealer): wipes the key schedule now rather than at garbage collection. While a file
 // pipe runs, it asks the pipe to stop instead, and the pipe wipes it when it ends.
 napi_value Dispose(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* data = nullptr;
-  if (argc >= 1 && napi_get_value_external(env, argv[0], &data) == napi_ok && data != nullptr) {
-    Sealer* s = static_cast<Sealer*>(data);
+  Sealer* s = SealerArgument(env, info);
+  if (s != nullptr) {
     s->finished = true;
     if (s->piping) {
       s->disposeWhenIdle = true;
