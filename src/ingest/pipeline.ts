@@ -703,13 +703,15 @@ class IngestRun {
     person: string | undefined,
     outputId: string,
   ): void {
-    const out = this.deid.apply(res, {
-      keys: this.keys,
-      person,
-      outputId,
-      rewriteReference: this.rewriteReference,
-    });
-    const rows = person !== undefined && IN_DEPTH_TYPES.has(type) ? this.mapper.rows(out, person) : undefined;
+    // A resource that becomes table rows needs only the keys its rows are read from; the rest of
+    // its pseudonymised form would be built and thrown away (references rewritten, dates shifted).
+    const reads = person !== undefined && IN_DEPTH_TYPES.has(type) ? this.mapper.reads(type) : undefined;
+    const out = this.deid.apply(
+      res,
+      { keys: this.keys, person, outputId, rewriteReference: this.rewriteReference },
+      reads,
+    );
+    const rows = reads !== undefined ? this.mapper.rows(out, person!) : undefined;
     if (rows !== undefined) {
       const firstOfPerson = type !== 'Patient' || !this.personsWritten.has(person!);
       if (type === 'Patient') {
