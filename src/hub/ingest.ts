@@ -27,7 +27,6 @@ import {
   type TableInfo,
 } from '../catalog/index.js';
 import {
-  countDistinct,
   defaultProfile,
   expandInputs,
   IngestErrors,
@@ -38,7 +37,6 @@ import {
   type IngestInput,
   type IngestProgress,
   type IngestSummary,
-  type IngestTable,
   type Issue,
   type Profile,
 } from '../ingest/index.js';
@@ -232,12 +230,6 @@ async function undo(
   }
 }
 
-/** Counts the dataset's persons: distinct person pseudonyms of every person_ref part. */
-async function countPersons(priorRefs: readonly string[], tables: readonly IngestTable[]): Promise<number> {
-  const ref = tables.find((t) => t.name === 'person_ref' && t.rows > 0);
-  return countDistinct([...priorRefs, ...(ref ? [ref.file] : [])], 'person_id');
-}
-
 /** Records the next version in one transaction with its audit entry (and `also`, e.g. a quarantine resolution). */
 async function recordVersion(
   hub: Hub,
@@ -392,7 +384,7 @@ export async function ingestIntoHub(hub: Hub, options: HubIngestOptions): Promis
     const quarantineKeys: string[] = [];
     await sealQuarantine(hub, spool, { ...target, store: quarantineStore }, quarantineKeys);
     written.push(...quarantineKeys.map((key) => ({ store: quarantineStore, key })));
-    const persons = await countPersons(priorRefs, result.tables);
+    const persons = result.persons;
 
     const inputs: InputInfo[] = result.inputs.map((i) => ({
       fileName: label(i.path),
@@ -630,7 +622,7 @@ export async function reingestQuarantined(
     const tableKeys: string[] = [];
     const parts = await sealTables(hub, result.tables, target, tableKeys);
     written.push(...tableKeys.map((key) => ({ store, key })));
-    const persons = await countPersons(priorRefs, result.tables);
+    const persons = result.persons;
     const version = await recordVersion(
       hub,
       {

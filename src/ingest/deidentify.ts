@@ -12,6 +12,7 @@
  * @module
  */
 import type { PseudonymKeys } from './keys.js';
+import type { KeySet } from './omop-mapping.js';
 import { coarsenDate, departementOf, perturbNumber, shiftDate, topCodeAge } from './methods.js';
 import type { Profile, ProfileRule } from './profile.js';
 import {
@@ -164,14 +165,20 @@ export class FhirDeidentifier {
     return trie;
   }
 
-  /** The pseudonymised copy of `resource` (which is not modified). */
-  apply(resource: Record<string, unknown>, ctx: DeidContext): Record<string, unknown> {
+  /**
+   * The pseudonymised copy of `resource` (which is not modified). With `only`, the copy may hold just
+   * the top-level keys `only` has (each built exactly as without it): for a reader of those keys
+   * alone. Each top-level key's output depends on that key's value alone, so leaving others out
+   * changes nothing in the ones built. (The general path, for rules the fhirpath engine evaluates,
+   * ignores `only`: a condition there may look at any key.)
+   */
+  apply(resource: Record<string, unknown>, ctx: DeidContext, only?: KeySet): Record<string, unknown> {
     const type = resource['resourceType'] as string;
     const trie = this.trieFor(type);
     if (trie !== null) {
       // The root's kept keys go straight into the output, after its resourceType (no copy).
       const root: Record<string, unknown> = { resourceType: type };
-      const body = this.walkObject(resource, trie, NONE, true, ctx, root);
+      const body = this.walkObject(resource, trie, NONE, true, ctx, root, only);
       return body === undefined || body === root ? root : { resourceType: type, ...body };
     }
     return this.applyWithClaims(resource, type, ctx);
@@ -262,6 +269,7 @@ export class FhirDeidentifier {
     isRoot: boolean,
     ctx: DeidContext,
     seed?: Record<string, unknown>,
+    only?: KeySet,
   ): Record<string, unknown> | undefined {
     const rule = node.rule < inherited ? node.rule : inherited;
     const method = rule === NONE ? undefined : this.profile.rules[rule]!.method;
@@ -276,7 +284,11 @@ export class FhirDeidentifier {
         for (let i = 0; i < list.length; i++) {
           const { key, edges } = list[i]!;
           const v = obj[key];
-          if (v === undefined || (isRoot && key === 'resourceType')) {
+          if (
+            v === undefined ||
+            (isRoot && key === 'resourceType') ||
+            (only !== undefined && !only.has(key))
+          ) {
             continue;
           }
           const r = this.walkValue(v, key, edges, rule, isRoot, ctx);
@@ -288,7 +300,11 @@ export class FhirDeidentifier {
         // Many rules name keys here (a resource root): look the object's few keys up in the tree instead.
         for (const key in obj) {
           const edges = node.children.get(key);
-          if (edges === undefined || (isRoot && key === 'resourceType')) {
+          if (
+            edges === undefined ||
+            (isRoot && key === 'resourceType') ||
+            (only !== undefined && !only.has(key))
+          ) {
             continue;
           }
           const r = this.walkValue(obj[key], key, edges, rule, isRoot, ctx);
@@ -300,10 +316,10 @@ export class FhirDeidentifier {
       return out;
     }
     if (method === 'keep' && node.children.size === 0) {
-      return this.keepObject(obj, isRoot, { claims: NO_CLAIMS, ctx });
+      return this.keepObject(obj, isRoot, { claims: NO_CLAIMS, ctx }, only);
     }
     for (const key in obj) {
-      if (isRoot && key === 'resourceType') {
+      if ((isRoot && key === 'resourceType') || (only !== undefined && !only.has(key))) {
         continue;
       }
       const r = this.walkValue(obj[key], key, node.children.get(key), rule, isRoot, ctx);
@@ -462,11 +478,12 @@ export class FhirDeidentifier {
     obj: Record<string, unknown>,
     isRoot: boolean,
     st: EmitState,
+    only?: KeySet,
   ): Record<string, unknown> | undefined {
     if (isRoot) {
       const out: Record<string, unknown> = {};
       for (const key in obj) {
-        if (key === 'resourceType') {
+        if (key === 'resourceType' || (only !== undefined && !only.has(key))) {
           continue;
         }
         const kept = key === 'id' ? st.ctx.outputId : this.keepValue(obj[key], key, st);

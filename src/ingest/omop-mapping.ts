@@ -62,8 +62,108 @@ const PROCEDURE_VOCABULARIES = ['CCAM', 'SNOMED'];
 const MEASUREMENT_VOCABULARIES = ['LOINC', 'SNOMED'];
 const OBSERVATION_VOCABULARIES = ['LOINC', 'SNOMED', 'ICD10'];
 
+/** A set of a resource's top-level keys. */
+export interface KeySet {
+  has(key: string): boolean;
+}
+
+/** Keys named one by one, and optionally every key starting with `value` (a choice element). */
+class NamedKeys implements KeySet {
+  private readonly keys: ReadonlySet<string>;
+
+  constructor(
+    keys: readonly string[],
+    private readonly values = false,
+  ) {
+    this.keys = new Set(keys);
+  }
+
+  has(key: string): boolean {
+    return this.keys.has(key) || (this.values && key.startsWith('value'));
+  }
+}
+
+// The top-level keys each mapping below reads (its type's row builder and the helpers it calls).
+// The deidentifier builds only these keys of a mapped resource: whatever else the profile keeps
+// would be built and then dropped. omop-mapping.test.ts checks that the mapping reads no other key.
+const PATIENT_KEYS = new NamedKeys(['gender', 'birthDate', 'address', 'deceasedDateTime', 'deceasedBoolean']);
+const ENCOUNTER_KEYS = new NamedKeys(['id', 'class', 'period', 'hospitalization', 'status']);
+const CONDITION_KEYS = new NamedKeys([
+  'id',
+  'code',
+  'onsetDateTime',
+  'onsetPeriod',
+  'recordedDate',
+  'abatementDateTime',
+  'abatementPeriod',
+  'clinicalStatus',
+  'verificationStatus',
+  'encounter',
+]);
+const DRUG_KEYS = new NamedKeys([
+  'id',
+  'medicationCodeableConcept',
+  'medicationReference',
+  'dispenseRequest',
+  'authoredOn',
+  'dosageInstruction',
+  'effectiveDateTime',
+  'effectivePeriod',
+  'dateAsserted',
+  'dosage',
+  'vaccineCode',
+  'occurrenceDateTime',
+  'recorded',
+  'route',
+  'doseQuantity',
+  'encounter',
+  'context',
+]);
+const PROCEDURE_KEYS = new NamedKeys(['id', 'code', 'performedDateTime', 'performedPeriod', 'encounter']);
+/** Observation, AllergyIntolerance and DiagnosticReport (measurement or observation rows). */
+const OBSERVATION_KEYS = new NamedKeys(
+  [
+    'id',
+    'code',
+    'category',
+    'component',
+    'referenceRange',
+    'effectiveDateTime',
+    'effectivePeriod',
+    'effectiveInstant',
+    'issued',
+    'onsetDateTime',
+    'onsetPeriod',
+    'recordedDate',
+    'criticality',
+    'conclusionCode',
+    'encounter',
+  ],
+  true,
+);
+const READS: ReadonlyMap<string, KeySet> = new Map([
+  ['Patient', PATIENT_KEYS],
+  ['Encounter', ENCOUNTER_KEYS],
+  ['Condition', CONDITION_KEYS],
+  ['MedicationRequest', DRUG_KEYS],
+  ['MedicationStatement', DRUG_KEYS],
+  ['Immunization', DRUG_KEYS],
+  ['Procedure', PROCEDURE_KEYS],
+  ['Observation', OBSERVATION_KEYS],
+  ['AllergyIntolerance', OBSERVATION_KEYS],
+  ['DiagnosticReport', OBSERVATION_KEYS],
+]);
+
 export class OmopMapper {
   constructor(private readonly codes: CodeSystemIndex) {}
+
+  /**
+   * The top-level keys {@link rows} reads of a resource of `type` (besides `resourceType`), or
+   * undefined when the type has no table.
+   */
+  reads(type: string): KeySet | undefined {
+    return READS.get(type);
+  }
 
   /** The preferred coding of a CodeableConcept: the first in the vocabulary order given, else the first. */
   private code(cc: unknown, prefer: readonly string[]): { code: string | null; vocabulary: string | null } {
@@ -325,7 +425,13 @@ export class OmopMapper {
     const range = obj(arr(r['referenceRange'])[0]);
     const rows: TableRow[] = [];
     const components = arr(r['component']).map(obj);
-    const hasValue = Object.keys(r).some((k) => k.startsWith('value'));
+    let hasValue = false;
+    for (const k in r) {
+      if (k.startsWith('value')) {
+        hasValue = true;
+        break;
+      }
+    }
     if (hasValue || components.length === 0) {
       rows.push(this.measurement(id, r, person, when, range, visit));
     }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHdhError } from '../core/index.js';
 import { ean13CheckDigit } from './code-systems.js';
 import { PseudonymKeys } from './keys.js';
+import { countDistinct } from './parquet-stats.js';
 import { runIngest, type IngestResult, type QuarantineRecord } from './pipeline.js';
 import { defaultProfile, parseProfile, type Profile } from './profile.js';
 import { localHmac, readParquetRows, tempDir, textCells } from './testing/harness.js';
@@ -227,6 +228,9 @@ describe('runIngest on a synthetic population', () => {
       'SELECT DISTINCT person_id FROM t',
     );
     expect(claims.map((r) => r['person_id']).sort()).toEqual(expected.slice(0, 6).sort());
+    // The person count: the 12 people of the hospital (the clinic's four are among them).
+    expect(resultA.persons).toBe(12);
+    expect(resultA.persons).toBe(await countDistinct([table(resultA, 'person_ref')], 'person_id'));
   });
 
   it('shifts the dates of a person by one offset, so intervals survive', async () => {

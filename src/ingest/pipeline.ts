@@ -91,6 +91,11 @@ export interface IngestResult {
   readonly inputs: readonly IngestInput[];
   readonly profile: { readonly name: string; readonly version: string; readonly digest: string };
   readonly keyId: string;
+  /**
+   * Distinct persons over this ingest's person_ref table and the `personRefs` given: the persons of
+   * the dataset once this ingest is recorded on top of them.
+   */
+  readonly persons: number;
 }
 
 export interface IngestProgress {
@@ -703,13 +708,15 @@ class IngestRun {
     person: string | undefined,
     outputId: string,
   ): void {
-    const out = this.deid.apply(res, {
-      keys: this.keys,
-      person,
-      outputId,
-      rewriteReference: this.rewriteReference,
-    });
-    const rows = person !== undefined && IN_DEPTH_TYPES.has(type) ? this.mapper.rows(out, person) : undefined;
+    // A resource that becomes table rows needs only the keys its rows are read from; the rest of
+    // its pseudonymised form would be built and thrown away (references rewritten, dates shifted).
+    const reads = person !== undefined && IN_DEPTH_TYPES.has(type) ? this.mapper.reads(type) : undefined;
+    const out = this.deid.apply(
+      res,
+      { keys: this.keys, person, outputId, rewriteReference: this.rewriteReference },
+      reads,
+    );
+    const rows = reads !== undefined ? this.mapper.rows(out, person!) : undefined;
     if (rows !== undefined) {
       const firstOfPerson = type !== 'Patient' || !this.personsWritten.has(person!);
       if (type === 'Patient') {
@@ -822,18 +829,32 @@ async function prepare(
   return { keys, codes, writer };
 }
 
+/** Exports the tables, counting the persons of person_ref and of the earlier ingests' in passing. */
+async function finishTables(
+  writer: TableWriter,
+  options: Omit<IngestOptions, 'inputs'>,
+): Promise<{ tables: IngestTable[]; persons: number }> {
+  const { tables, distinct } = await writer.finish({
+    table: 'person_ref',
+    column: 'person_id',
+    with: options.personRefs ?? [],
+  });
+  return { tables, persons: distinct! };
+}
+
 function result(
   options: Omit<IngestOptions, 'inputs'>,
   run: IngestRun,
-  tables: IngestTable[],
+  finished: { tables: IngestTable[]; persons: number },
   inputs: IngestInput[],
 ): IngestResult {
   return {
     summary: run.summary,
-    tables,
+    tables: finished.tables,
     inputs,
     profile: { name: options.profile.name, version: options.profile.version, digest: options.profile.digest },
     keyId: options.keyId,
+    persons: finished.persons,
   };
 }
 
@@ -971,7 +992,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       const digest = opened.digest()!;
       inputs.push({ path: f.path, kind: f.kind, sha256: digest.sha256, bytes: digest.bytes });
     }
-    const tables = await writer.finish();
+    const tables = await finishTables(writer, options);
     finished = true;
     return result(options, run, tables, inputs);
   } catch (err) {
@@ -1064,7 +1085,7 @@ export async function reingestRecord(options: ReingestOptions): Promise<IngestRe
       await scanJson([content], (raw) => run.indexRecord(at(raw)), run.recordLimit, options.signal);
       await scanJson([content], (raw) => run.ingestRecord(at(raw)), run.recordLimit, options.signal);
     }
-    const tables = await writer.finish();
+    const tables = await finishTables(writer, options);
     finished = true;
     return result(options, run, tables, [
       { path: label, kind: origin.format === 'csv' ? 'csv' : 'json', sha256: digest, bytes: content.length },

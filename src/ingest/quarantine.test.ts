@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ean13CheckDigit } from './code-systems.js';
 import type { QuarantineCode } from './errors.js';
 import { withNirKey } from './identifiers.js';
+import { countDistinct } from './parquet-stats.js';
 import { reingestRecord, runIngest, type IngestResult, type QuarantineRecord } from './pipeline.js';
 import { defaultProfile, parseProfile, type Profile } from './profile.js';
 import { loadCsvSchema } from './csv-schema.js';
@@ -260,6 +261,11 @@ describe('re-ingesting a corrected record', () => {
     const [row] = await readParquetRows(again.tables.find((t) => t.name === 'measurement')!.file);
     expect(row!['person_id']).toBe(original!['person_id']);
     expect(row!['measurement_source_value']).toBe('29463-7');
+    // Persons counted over the earlier person_ref table given and this ingest's (empty) one.
+    const persons = await countDistinct([personRef], 'person_id');
+    expect(persons).toBeGreaterThan(0);
+    expect(again.persons).toBe(persons);
+    expect(result.persons).toBe(persons);
   });
 
   it('re-ingests a corrected CSV row with its schema and header', async () => {

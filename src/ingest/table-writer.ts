@@ -73,6 +73,19 @@ function rowGroup(spec: TableSpec): number {
   return spec.columns.some((c) => c.type === 'JSON') ? 256 : 122_880;
 }
 
+/** Distinct values of `column` over a finished table and the Parquet files `with`. */
+export interface DistinctCount {
+  readonly table: string;
+  readonly column: string;
+  readonly with: readonly string[];
+}
+
+export interface FinishedTables {
+  readonly tables: IngestTable[];
+  /** The answer to the count asked of {@link TableWriter.finish}, if one was. */
+  readonly distinct: number | undefined;
+}
+
 export interface TableWriterOptions {
   /** DuckDB memory limit (default 256MB); the export spills to the work directory above it. */
   readonly memoryLimit?: string;
@@ -207,9 +220,15 @@ export class TableWriter {
     t.used = 0;
   }
 
-  /** Exports every table to `<workDir>/<name>.parquet`, then removes the staging area. */
-  async finish(): Promise<IngestTable[]> {
+  /**
+   * Exports every table to `<workDir>/<name>.parquet`, then removes the staging area. With `count`,
+   * also counts the distinct non-null values of a column over a finished table and other Parquet
+   * files (allowed by `readFiles`), with the same DuckDB instance: a second one would cost more than
+   * the count.
+   */
+  async finish(count?: DistinctCount): Promise<FinishedTables> {
     const out: IngestTable[] = [];
+    let distinct: number | undefined;
     try {
       for (const t of this.tables.values()) {
         this.flush(t);
@@ -236,6 +255,17 @@ export class TableWriter {
           description: t.spec.description,
         });
       }
+      if (count !== undefined) {
+        const table = out.find((t) => t.name === count.table);
+        if (table === undefined) {
+          throw new Error(`no table ${count.table} to count in`);
+        }
+        const files = [...count.with.map((f) => resolve(f)), table.file];
+        const reader = await this.conn.runAndReadAll(
+          `SELECT count(DISTINCT ${sqlIdent(count.column)}) AS n FROM read_parquet([${files.map(sqlString).join(', ')}])`,
+        );
+        distinct = Number(reader.getRows()[0]?.[0] ?? 0);
+      }
     } catch (err) {
       await this.close();
       // Only the first line of DuckDB's message: the rest may quote staged rows.
@@ -245,7 +275,7 @@ export class TableWriter {
       );
     }
     await this.close();
-    return out;
+    return { tables: out, distinct };
   }
 
   /** Closes DuckDB and removes the staging area (also after a failure). */
