@@ -7,16 +7,9 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, {
-  LogController,
-  type FastifyRequest,
-  type FastifySchemaCompiler,
-  type RawServerDefault,
-} from 'fastify';
+import Fastify, { LogController, type FastifyRequest, type RawServerDefault } from 'fastify';
 import { Registry } from 'prom-client';
-import type { TSchema } from 'typebox';
 import { newId } from '../core/index.js';
 import { AccessErrors } from '../access/index.js';
 import { generationsReader } from '../db/index.js';
@@ -26,24 +19,10 @@ import { httpHistogram } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { ROUTES } from './routes/index.js';
+import { validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MiB = 1024 * 1024;
-
-/**
- * Bodies are checked without coercion (a string is not a number) and unknown fields are refused
- * (TypeBox never strips them, unlike Fastify's default Ajv settings). A body whose fields are all
- * optional may be left out entirely.
- */
-const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
-  const check = TypeBoxValidatorCompiler(route);
-  if (route.httpPart !== 'body') {
-    return check;
-  }
-  const required = (route.schema as { required?: unknown[] }).required ?? [];
-  return (value: unknown) =>
-    (value === undefined || value === null) && required.length === 0 ? { value: {} } : check(value);
-};
 
 export async function createApp(deps: AppDeps): Promise<HubApp> {
   const options = deps.config ?? {};
