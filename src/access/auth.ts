@@ -14,11 +14,13 @@ import type { Role } from './roles.js';
 import type { ServiceAccountService } from './service-accounts.js';
 import {
   issueRefreshToken,
+  knownAccessToken,
   openSession,
   REFRESH_PREFIX,
   revokeSessions,
   tokenPair,
   verifyAccessToken,
+  type AccessClaims,
   type TokenPair,
 } from './sessions.js';
 import { MFA_ROLES_KEY, mfaRequiredRoles, parseMfaRoles } from './settings.js';
@@ -363,7 +365,30 @@ export class AuthService {
       throw AccessErrors.AUTH_TOKEN_INVALID('a refresh token cannot be used as an access token');
     }
     const claims = await verifyAccessToken(this.#ctx, token);
-    const row = await this.#session(claims.sessionId, accessGeneration);
+    return this.#principal(claims, await this.#session(claims.sessionId, accessGeneration));
+  }
+
+  /**
+   * {@link authenticate}, done at once when all it needs is in memory: an access token this process
+   * has verified before, and its session's row kept under `accessGeneration` (read just before).
+   * Otherwise undefined, and the caller awaits `authenticate`. The same checks run on the same row and
+   * throw the same errors: expiry of the token and the session, revocation, a disabled account, MFA.
+   */
+  authenticateKept(bearer: string, accessGeneration: number): Principal | undefined {
+    const token = bearer.trim();
+    if (token === '' || token.startsWith(API_TOKEN_PREFIX) || token.startsWith(REFRESH_PREFIX)) {
+      return undefined;
+    }
+    const claims = knownAccessToken(this.#ctx, token);
+    if (claims === undefined) {
+      return undefined;
+    }
+    const row = this.#sessions.get(accessGeneration, claims.sessionId);
+    return row === undefined ? undefined : this.#principal(claims, row);
+  }
+
+  /** The checks every request's session goes through, and the principal it stands for. */
+  #principal(claims: AccessClaims, row: SessionRow | undefined): Principal {
     if (row === undefined || row.user_id !== claims.userId) {
       throw AccessErrors.AUTH_TOKEN_INVALID('the access token names no session of this hub');
     }

@@ -76,6 +76,43 @@ export class Authorizer {
 
   /** Decides without side effects. Anything the policy does not grant is denied. */
   async authorize(principal: Principal, action: Action, resource: Resource): Promise<Decision> {
+    const decision = this.#decide(principal, action, resource);
+    return typeof decision === 'function' ? decision() : decision;
+  }
+
+  /**
+   * {@link enforce}, done at once when the rule needs nothing from the database (every condition but
+   * `permit` on a dataset) and allows: the same decision. Otherwise undefined, and the caller awaits
+   * `enforce`, which reads the permits, and audits and throws a denial.
+   */
+  allowedNow(principal: Principal, action: Action, resource: Resource): Decision | undefined {
+    const decision = this.#decide(principal, action, resource);
+    return typeof decision !== 'function' && decision.allowed ? decision : undefined;
+  }
+
+  /** Like {@link authorize}, but a denial is written to the audit log and thrown as ACCESS_DENIED. */
+  async enforce(principal: Principal, action: Action, resource: Resource): Promise<Decision> {
+    const decision = await this.authorize(principal, action, resource);
+    if (decision.allowed) {
+      return decision;
+    }
+    await this.#deps.audit.record({
+      actor: principal.actor,
+      action,
+      target: resourceLabel(resource),
+      outcome: 'denied',
+      details: { rule: decision.rule, reason: decision.reason, role: principal.role },
+    });
+    throw AccessErrors.ACCESS_DENIED(
+      `${principal.actor} may not ${action} ${resourceLabel(resource)}: ${decision.reason}`,
+      {
+        details: { action, rule: decision.rule },
+      },
+    );
+  }
+
+  /** The decision, or how to make it once the permits are read (the `permit` condition). */
+  #decide(principal: Principal, action: Action, resource: Resource): Decision | (() => Promise<Decision>) {
     const rule: Rule = POLICY[action];
     const deny = (why: string, ruleName = 'none'): Decision => ({
       allowed: false,
@@ -111,42 +148,21 @@ export class Authorizer {
         { filter: condition === 'always' ? 'all' : 'own' },
       );
     }
-    const problem = await this.#check(principal, condition, resource);
-    if (typeof problem === 'string') {
-      return deny(problem, ruleName);
+    const decide = (problem: string | Partial<Decision>): Decision =>
+      typeof problem === 'string'
+        ? deny(problem, ruleName)
+        : allow(
+            condition === 'always' ? `role ${principal.role}` : `role ${principal.role}, ${condition}`,
+            problem,
+          );
+    if (condition === 'permit' && resource.type === 'dataset') {
+      return async () => decide(await this.#checkPermit(principal, resource));
     }
-    return allow(
-      condition === 'always' ? `role ${principal.role}` : `role ${principal.role}, ${condition}`,
-      problem,
-    );
+    return decide(this.#check(principal, condition, resource));
   }
 
-  /** Like {@link authorize}, but a denial is written to the audit log and thrown as ACCESS_DENIED. */
-  async enforce(principal: Principal, action: Action, resource: Resource): Promise<Decision> {
-    const decision = await this.authorize(principal, action, resource);
-    if (decision.allowed) {
-      return decision;
-    }
-    await this.#deps.audit.record({
-      actor: principal.actor,
-      action,
-      target: resourceLabel(resource),
-      outcome: 'denied',
-      details: { rule: decision.rule, reason: decision.reason, role: principal.role },
-    });
-    throw AccessErrors.ACCESS_DENIED(
-      `${principal.actor} may not ${action} ${resourceLabel(resource)}: ${decision.reason}`,
-      {
-        details: { action, rule: decision.rule },
-      },
-    );
-  }
-
-  async #check(
-    principal: Principal,
-    condition: Condition,
-    resource: Resource,
-  ): Promise<string | Partial<Decision>> {
+  /** Every condition but a dataset's `permit`, which reads the permits (#checkPermit). */
+  #check(principal: Principal, condition: Condition, resource: Resource): string | Partial<Decision> {
     switch (condition) {
       case 'always':
         return {};
@@ -185,9 +201,7 @@ export class Authorizer {
         return `the independent condition needs an application or a permit, not ${resource.type}`;
       }
       case 'permit':
-        return resource.type === 'dataset'
-          ? this.#checkPermit(principal, resource)
-          : `the permit condition needs a dataset, not ${resource.type}`;
+        return `the permit condition needs a dataset, not ${resource.type}`;
     }
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AuditLog } from '../audit/index.js';
-import { Authorizer } from './authorize.js';
+import { Authorizer, type Resource } from './authorize.js';
 import { ACTIONS, POLICY, policyTable } from './policy.js';
 import { cliPrincipal, type Principal } from './principal.js';
 import { ROLES } from './roles.js';
@@ -79,5 +79,61 @@ describe('the authorisation matrix', () => {
     expect((await authorizer.authorize(person('researcher'), 'permit.read', list)).filter).toBe('own');
     expect((await authorizer.authorize(person('auditor'), 'permit.read', list)).filter).toBe('all');
     expect((await authorizer.authorize(person('checker'), 'permit.read', list)).allowed).toBe(false);
+  });
+
+  it('allows at once exactly what it allows after waiting, except what needs the permits read', async () => {
+    let permitReads = 0;
+    const counting = new Authorizer({
+      permits: {
+        activePermitsNaming: () => {
+          permitReads++;
+          return Promise.resolve([
+            {
+              id: 'prm_1',
+              endsAt: '2027-01-01T00:00:00Z',
+              scope: [{ dataset: 'cohort', version: '*', tables: [] }],
+            },
+          ]);
+        },
+      },
+      audit: undefined as unknown as AuditLog,
+      now: () => new Date('2026-03-02T09:00:00Z'),
+      dataRequiresMfa: false,
+    });
+    const resources: Resource[] = [
+      { type: 'hub' },
+      { type: 'collection', of: 'datasets' },
+      { type: 'collection', of: 'permits' },
+      { type: 'user', name: 'ann' },
+      { type: 'migration', name: 'm1' },
+      { type: 'dataset', name: 'cohort' },
+      { type: 'application', id: 'app_1', applicant: 'ann', members: ['ann', 'bob'] },
+      { type: 'permit', id: 'prm_1', persons: ['ann'], applicant: 'ann' },
+    ];
+    const principals = [
+      ...ROLES.map((role) => person(role, 'ann')),
+      { ...person('researcher', 'ann'), mfaEnrolmentRequired: true },
+      cliPrincipal('root'),
+    ];
+    let allowedAtOnce = 0;
+    for (const principal of principals) {
+      for (const action of ACTIONS) {
+        for (const resource of resources) {
+          const reads = permitReads;
+          const decision = await counting.authorize(principal, action, resource);
+          const readPermits = permitReads > reads;
+          const now = counting.allowedNow(principal, action, resource);
+          const what = `${principal.role} ${action} ${resource.type}`;
+          if (decision.allowed && !readPermits) {
+            expect(now, what).toEqual(decision);
+            allowedAtOnce++;
+          } else {
+            expect(now, what).toBeUndefined();
+          }
+        }
+      }
+    }
+    expect(allowedAtOnce).toBeGreaterThan(0);
+    expect(permitReads).toBeGreaterThan(0);
   });
 });

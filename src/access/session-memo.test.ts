@@ -107,4 +107,54 @@ describe.each(dialects)('$name: sessions kept under the access generation', (dia
       (e) => code(e) === 'AUTH_TOKEN_EXPIRED',
     );
   });
+
+  it('answers at once only from memory, with the principal and the errors of authenticate', async () => {
+    const auth = t.access.auth;
+    const { login, principal } = await userWithSession(t, 'eve', 'researcher');
+    const token = login.accessToken;
+    let at = await generation();
+    // Verified, but its session not yet kept under this generation: the caller must await.
+    expect(auth.authenticateKept(token, at)).toBeUndefined();
+    expect(await request(token)).toEqual(principal);
+    expect(auth.authenticateKept(token, at)).toEqual(principal);
+    expect(auth.authenticateKept(` ${token} `, at)).toEqual(principal);
+    // Not for a generation it was not kept under, nor for tokens it has not verified.
+    expect(auth.authenticateKept(token, at + 1)).toBeUndefined();
+    const fay = await userWithSession(t, 'fay', 'researcher');
+    expect(auth.authenticateKept(fay.login.refreshToken, at)).toBeUndefined();
+    expect(auth.authenticateKept('', at)).toBeUndefined();
+    expect(auth.authenticateKept(`${token.slice(0, -2)}xx`, at)).toBeUndefined();
+
+    // A revocation bumps the generation: nothing is kept under the new one, and awaiting refuses.
+    await other.db
+      .updateTable('auth_sessions')
+      .set({ revoked_at: t.clock.now().toISOString(), revoked_reason: 'revoked elsewhere' })
+      .where('id', '=', principal.sessionId!)
+      .execute();
+    at = await generation();
+    expect(auth.authenticateKept(token, at)).toBeUndefined();
+    await expect(request(token)).rejects.toSatisfy((e) => code(e) === 'AUTH_TOKEN_REVOKED');
+
+    // The session's expiry and the token's are checked on a kept row too, with the same errors.
+    const kept = await userWithSession(t, 'gus', 'researcher');
+    await other.db
+      .updateTable('auth_sessions')
+      .set({ expires_at: new Date(t.clock.now().getTime() + MINUTE).toISOString() })
+      .where('id', '=', kept.principal.sessionId!)
+      .execute();
+    at = await generation();
+    expect(await request(kept.login.accessToken)).toEqual(kept.principal);
+    expect(auth.authenticateKept(kept.login.accessToken, at)).toEqual(kept.principal);
+    t.clock.advance(2 * MINUTE);
+    expect(() => auth.authenticateKept(kept.login.accessToken, at)).toThrow(
+      expect.objectContaining({ code: 'AUTH_TOKEN_EXPIRED', message: expect.stringMatching(/session/) }),
+    );
+    const later = await userWithSession(t, 'hal', 'researcher');
+    at = await generation();
+    expect(await request(later.login.accessToken)).toEqual(later.principal);
+    t.clock.advance(16 * MINUTE);
+    expect(() => auth.authenticateKept(later.login.accessToken, at)).toThrow(
+      expect.objectContaining({ code: 'AUTH_TOKEN_EXPIRED', message: expect.stringMatching(/access token/) }),
+    );
+  });
 });

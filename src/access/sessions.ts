@@ -153,15 +153,27 @@ export class VerifiedTokens {
   }
 }
 
+/**
+ * The claims of a token this process has verified before, or undefined if it has not; throws if it
+ * has expired since (expiry is checked on every use, not only when it was verified).
+ */
+export function knownAccessToken(ctx: AccessContext, token: string): AccessClaims | undefined {
+  const known = ctx.verifiedTokens.get(token);
+  if (known === undefined) {
+    return undefined;
+  }
+  if (known.expiresMs <= ctx.now().getTime()) {
+    ctx.verifiedTokens.delete(token);
+    throw AccessErrors.AUTH_TOKEN_EXPIRED('the access token has expired; refresh it');
+  }
+  return { userId: known.userId, sessionId: known.sessionId };
+}
+
 /** Checks signature, issuer, audience and expiry; says which of expired or invalid it is. */
 export async function verifyAccessToken(ctx: AccessContext, token: string): Promise<AccessClaims> {
-  const known = ctx.verifiedTokens.get(token);
+  const known = knownAccessToken(ctx, token);
   if (known !== undefined) {
-    if (known.expiresMs <= ctx.now().getTime()) {
-      ctx.verifiedTokens.delete(token);
-      throw AccessErrors.AUTH_TOKEN_EXPIRED('the access token has expired; refresh it');
-    }
-    return { userId: known.userId, sessionId: known.sessionId };
+    return known;
   }
   try {
     const { payload } = await jwtVerify(token, ctx.keys.tokenKey, {

@@ -14,8 +14,17 @@ export interface Generations {
   readonly access: number;
 }
 
-/** Compiles the read once; each call is one primary-key read of each counter. */
-export function generationsReader(db: Kysely<Database>): () => Promise<Generations> {
+/** Reads both counters; compiled once, each call is one primary-key read of each. */
+export interface GenerationsReader {
+  (): Promise<Generations>;
+  /**
+   * The same read, done at once where the database allows it (SQLite outside a transaction), else
+   * undefined: then call the reader and await it.
+   */
+  now(): Generations | undefined;
+}
+
+export function generationsReader(db: Kysely<Database>): GenerationsReader {
   const read = prepareQuery(db, [], () =>
     db
       .selectFrom(['catalogue_generation as c', 'access_generation as a'])
@@ -23,11 +32,18 @@ export function generationsReader(db: Kysely<Database>): () => Promise<Generatio
       .where('c.id', '=', 1)
       .where('a.id', '=', 1),
   );
-  return async () => {
-    const [row] = await read({});
+  const one = (rows: readonly Generations[]): Generations => {
+    const [row] = rows;
     if (row === undefined) {
       throw CoreErrors.INTERNAL_ERROR('a generation row is missing from the database');
     }
     return row;
   };
+  const none = {};
+  return Object.assign(async () => one(await read(none)), {
+    now: (): Generations | undefined => {
+      const rows = read.now(none);
+      return rows === undefined ? undefined : one(rows);
+    },
+  });
 }

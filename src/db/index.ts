@@ -13,7 +13,7 @@ export {
   type OpenDbOptions,
 } from './connection.js';
 export { DbErrors } from './errors.js';
-export { prepareQuery } from './prepared.js';
-export { generationsReader, type Generations } from './generations.js';
+export { prepareQuery, type PreparedQuery } from './prepared.js';
+export { generationsReader, type Generations, type GenerationsReader } from './generations.js';
 export { isPostgres } from './column-types.js';
 export type * from './schema.js';

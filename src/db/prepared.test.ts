@@ -92,6 +92,35 @@ describe.each(dialects)('$name: prepared queries', (dialect) => {
     await hub.db.deleteFrom('hub_meta').where('key', '=', 'c').execute();
   });
 
+  it('gives the rows at once only where nothing has to be waited for (SQLite, no open transaction)', async () => {
+    const lookup = prepareQuery(hub.db, ['key'], (p) =>
+      hub.db.selectFrom('hub_meta').select(['key', 'value']).where('key', '=', p.key),
+    );
+    if (hub.dialect !== 'sqlite') {
+      expect(lookup.now({ key: 'a' })).toBeUndefined();
+      return;
+    }
+    expect(lookup.now({ key: 'a' })).toEqual(await lookup({ key: 'a' }));
+    expect(lookup.now({ key: 'none' })).toEqual([]);
+    // Inside another caller's open transaction the shared connection would show its uncommitted
+    // writes: no answer at once, the caller awaits the query, which waits for the commit.
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    let inside!: () => void;
+    const written = new Promise<void>((resolve) => (inside = resolve));
+    const writing = hub.db.transaction().execute(async (trx) => {
+      await trx.insertInto('hub_meta').values({ key: 'e', value: 'fifth' }).execute();
+      inside();
+      await committed;
+    });
+    await written;
+    expect(lookup.now({ key: 'e' })).toBeUndefined();
+    commit();
+    await writing;
+    expect(lookup.now({ key: 'e' })).toEqual([{ key: 'e', value: 'fifth' }]);
+    await hub.db.deleteFrom('hub_meta').where('key', '=', 'e').execute();
+  });
+
   it('sees at once what another connection commits, and an error as a rejection', async () => {
     let other: HubDb | undefined;
     try {

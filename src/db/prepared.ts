@@ -12,6 +12,17 @@ import { directStatement } from './direct-read.js';
 
 const PLACEHOLDER = '\u0000hdh-prepared-';
 
+/** Runs the compiled query with the values given for its parameter names. */
+export interface PreparedQuery<Name extends string, Row> {
+  (values: Readonly<Record<Name, unknown>>): Promise<Row[]>;
+  /**
+   * The same rows at once, where they can be read without waiting (SQLite outside a transaction:
+   * direct-read.ts), else undefined and the caller awaits the query instead. A hot path that finds
+   * everything else in memory can then answer without a promise.
+   */
+  now(values: Readonly<Record<Name, unknown>>): Row[] | undefined;
+}
+
 /**
  * `build` receives one placeholder per parameter name and returns the query; each call of the result
  * runs the compiled SQL with the values given for those names. Other values in the query (constants)
@@ -22,7 +33,7 @@ export function prepareQuery<Name extends string, Row>(
   db: Pick<Kysely<unknown>, 'executeQuery'>,
   names: readonly Name[],
   build: (placeholders: Readonly<Record<Name, string>>) => Compilable<Row>,
-): (values: Readonly<Record<Name, unknown>>) => Promise<Row[]> {
+): PreparedQuery<Name, Row> {
   const placeholders = Object.fromEntries(names.map((n) => [n, `${PLACEHOLDER}${n}`])) as Record<
     Name,
     string
@@ -39,11 +50,15 @@ export function prepareQuery<Name extends string, Row>(
     }
   }
   const direct = directStatement(db, compiled.sql);
-  return (values) => {
-    const parameters = compiled.parameters.map((p, i) => {
+  const bind = (values: Readonly<Record<Name, unknown>>): unknown[] =>
+    compiled.parameters.map((p, i) => {
       const slot = slots[i];
       return slot === undefined ? p : values[slot];
     });
+  const now = (values: Readonly<Record<Name, unknown>>): Row[] | undefined =>
+    direct === undefined ? undefined : (direct(bind(values)) as Row[] | undefined);
+  const run = (values: Readonly<Record<Name, unknown>>): Promise<Row[]> => {
+    const parameters = bind(values);
     if (direct !== undefined) {
       try {
         const rows = direct(parameters);
@@ -57,4 +72,5 @@ export function prepareQuery<Name extends string, Row>(
     const query: CompiledQuery<Row> = { ...compiled, parameters, queryId: createQueryId() };
     return db.executeQuery(query).then((result) => result.rows);
   };
+  return Object.assign(run, { now });
 }

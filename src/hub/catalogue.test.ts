@@ -91,4 +91,29 @@ describe.each(dialects)('$name: catalogue view from memory', (dialect) => {
     await expect(view.list(unenrolled)).rejects.toSatisfy((e) => isHdhError(e, 'ACCESS_DENIED'));
     await expect(view.get(unenrolled, 'cohort')).rejects.toSatisfy((e) => isHdhError(e, 'ACCESS_DENIED'));
   });
+
+  it('answers at once only what is kept under the generation given, to whom may read it', async () => {
+    const generation = await elsewhere.generation();
+    const page = await view.list(t.operator, {}, generation);
+    const cohort = await view.get(t.operator, 'cohort', generation);
+    expect(view.listKept(t.operator, {}, generation)).toBe(page);
+    expect(view.getKept(t.operator, 'cohort', generation)).toBe(cohort);
+    // Nothing kept under another generation, for another page, or for a dataset not read yet.
+    expect(view.listKept(t.operator, {}, generation + 1)).toBeUndefined();
+    expect(view.getKept(t.operator, 'cohort', generation + 1)).toBeUndefined();
+    expect(view.listKept(t.operator, { limit: 1 }, generation)).toBeUndefined();
+    expect(view.getKept(t.operator, 'registry', generation)).toBeUndefined();
+    // A cursor this list did not make is refused at once, as by list.
+    const forged = Buffer.from('not a name!').toString('base64url');
+    expect(() => view.listKept(t.operator, { cursor: forged }, generation)).toThrow(
+      expect.objectContaining({ code: 'INPUT_INVALID' }),
+    );
+    await expect(view.list(t.operator, { cursor: forged }, generation)).rejects.toSatisfy((e) =>
+      isHdhError(e, 'INPUT_INVALID'),
+    );
+    // Someone the policy refuses gets nothing at once: list and get then refuse and audit it.
+    const unenrolled = { ...t.operator, mfaEnrolmentRequired: true };
+    expect(view.listKept(unenrolled, {}, generation)).toBeUndefined();
+    expect(view.getKept(unenrolled, 'cohort', generation)).toBeUndefined();
+  });
 });

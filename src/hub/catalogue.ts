@@ -106,29 +106,15 @@ export class CatalogueView {
    * Datasets in name order; `q` matches words in the name, title, description, keywords and themes.
    * `generation`: the catalogue's, if the caller has just read it (db/generations.ts); else read here.
    */
-  async list(
-    principal: Principal,
-    query: Omit<ListQuery, 'limit'> & { readonly limit?: number } = {},
-    generation?: number,
-  ): Promise<CataloguePage> {
-    await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', {
-      type: 'collection',
-      of: 'datasets',
-    });
-    const limit = pageLimit(query);
-    // The cursor names the last dataset of the previous page: anything else was not made by this list
-    // (and a NUL byte in it would be refused by PostgreSQL as a server error).
-    const after = decodeCursor(query.cursor);
-    if (after !== undefined && !isDatasetName(after)) {
-      throw CoreErrors.INPUT_INVALID(`cursor "${query.cursor}" was not returned by this list`);
-    }
-    const { q, theme, dataClass, cursor } = query;
-    const key = JSON.stringify([q, theme, dataClass, cursor, limit]);
+  async list(principal: Principal, query: PageQuery = {}, generation?: number): Promise<CataloguePage> {
+    await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', DATASETS);
+    const { limit, key } = pageKey(query);
     const current = generation ?? (await this.#catalog.generation());
     const kept = this.#pages.get(current, key);
     if (kept !== undefined) {
       return kept;
     }
+    const { q, theme, dataClass, cursor } = query;
     const page = await this.#catalog.list({
       limit,
       ...(q === undefined ? {} : { q }),
@@ -142,6 +128,17 @@ export class CatalogueView {
     });
   }
 
+  /**
+   * {@link list}, answered at once when the principal's access needs no database read and the page is
+   * kept under `generation`; otherwise undefined, and the caller awaits `list`. The same checks run.
+   */
+  listKept(principal: Principal, query: PageQuery, generation: number): CataloguePage | undefined {
+    if (this.#access.authorizer.allowedNow(principal, 'dataset.read-metadata', DATASETS) === undefined) {
+      return undefined;
+    }
+    return this.#pages.get(generation, pageKey(query).key);
+  }
+
   /** A dataset's description; `generation` as for {@link list}. */
   async get(principal: Principal, name: string, generation?: number): Promise<DatasetView> {
     await this.#access.authorizer.enforce(principal, 'dataset.read-metadata', { type: 'dataset', name });
@@ -152,6 +149,15 @@ export class CatalogueView {
     }
     // A name not in the catalogue throws here and is not kept: names come from requests.
     return this.#datasets.set(current, name, view(await this.#catalog.detail(name)));
+  }
+
+  /** {@link get} at once, as {@link listKept} is {@link list}. */
+  getKept(principal: Principal, name: string, generation: number): DatasetView | undefined {
+    const resource = { type: 'dataset', name } as const;
+    if (this.#access.authorizer.allowedNow(principal, 'dataset.read-metadata', resource) === undefined) {
+      return undefined;
+    }
+    return this.#datasets.get(generation, name);
   }
 
   /** Any version of a dataset in full, as `hdh datasets show NAME --version N` shows it. */
@@ -168,6 +174,24 @@ export class CatalogueView {
     });
     return exportHealthDcat(this.#catalog, this.#options);
   }
+}
+
+type PageQuery = Omit<ListQuery, 'limit'> & { readonly limit?: number };
+
+const DATASETS = { type: 'collection', of: 'datasets' } as const;
+
+/**
+ * What a page is kept under. The cursor names the last dataset of the previous page: anything else
+ * was not made by this list (and a NUL byte in it would be refused by PostgreSQL as a server error).
+ */
+function pageKey(query: PageQuery): { readonly limit: number; readonly key: string } {
+  const limit = pageLimit(query);
+  const after = decodeCursor(query.cursor);
+  if (after !== undefined && !isDatasetName(after)) {
+    throw CoreErrors.INPUT_INVALID(`cursor "${query.cursor}" was not returned by this list`);
+  }
+  const { q, theme, dataClass, cursor } = query;
+  return { limit, key: JSON.stringify([q, theme, dataClass, cursor, limit]) };
 }
 
 function view(detail: DatasetDetail): DatasetView {

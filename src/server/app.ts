@@ -7,43 +7,27 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
   LogController,
   type FastifyRequest,
-  type FastifySchemaCompiler,
+  type onRequestHookHandler,
   type RawServerDefault,
 } from 'fastify';
 import { Registry } from 'prom-client';
-import type { TSchema } from 'typebox';
 import { newId } from '../core/index.js';
 import { AccessErrors } from '../access/index.js';
-import { generationsReader } from '../db/index.js';
+import { generationsReader, type Generations } from '../db/index.js';
 import type { AppDeps, HubApp, RouteContext } from './context.js';
 import { ServerErrors } from './errors.js';
 import { httpHistogram } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { ROUTES } from './routes/index.js';
+import { validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MiB = 1024 * 1024;
-
-/**
- * Bodies are checked without coercion (a string is not a number) and unknown fields are refused
- * (TypeBox never strips them, unlike Fastify's default Ajv settings). A body whose fields are all
- * optional may be left out entirely.
- */
-const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
-  const check = TypeBoxValidatorCompiler(route);
-  if (route.httpPart !== 'body') {
-    return check;
-  }
-  const required = (route.schema as { required?: unknown[] }).required ?? [];
-  return (value: unknown) =>
-    (value === undefined || value === null) && required.length === 0 ? { value: {} } : check(value);
-};
 
 export async function createApp(deps: AppDeps): Promise<HubApp> {
   const options = deps.config ?? {};
@@ -131,15 +115,39 @@ export async function createApp(deps: AppDeps): Promise<HubApp> {
   // One read per authenticated request gives the generations that the sessions and the catalogue
   // kept in memory are valid for: a change committed by any hub process is seen by the next request.
   const readGenerations = generationsReader(deps.hub.db);
-  const authenticateRequest = async (request: FastifyRequest): Promise<void> => {
+  const { auth } = deps.access;
+  const authenticateRequest = async (request: FastifyRequest, read?: Generations): Promise<void> => {
     const token = bearerToken(request.headers.authorization);
-    const generations = token === undefined ? undefined : await readGenerations();
+    const generations = token === undefined ? undefined : (read ?? (await readGenerations()));
     request.generations = generations ?? null;
-    request.principal = await deps.access.auth.authenticate(token, generations?.access);
+    request.principal = await auth.authenticate(token, generations?.access);
+  };
+  // A callback hook: when the generations can be read at once and the token and session are both
+  // kept, the request is authenticated without a promise; otherwise the same steps are awaited.
+  const authenticate: onRequestHookHandler = (request, _reply, done) => {
+    let generations: Generations | undefined;
+    try {
+      const token = bearerToken(request.headers.authorization);
+      generations = token === undefined ? undefined : readGenerations.now();
+      const principal =
+        token === undefined || generations === undefined
+          ? undefined
+          : auth.authenticateKept(token, generations.access);
+      if (generations !== undefined && principal !== undefined) {
+        request.generations = generations;
+        request.principal = principal;
+        done();
+        return;
+      }
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    authenticateRequest(request, generations).then(() => done(), done);
   };
   const ctx: RouteContext = {
     deps,
-    authenticate: authenticateRequest,
+    authenticate,
     authenticateRequest,
     authRateLimit: { rateLimit: { max: limit.max, timeWindow: limit.windowMs } },
   };

@@ -9,7 +9,7 @@ import type {
   FastifyBaseLogger,
   FastifyInstance,
   FastifyRequest,
-  onRequestAsyncHookHandler,
+  onRequestHookHandler,
   RawServerDefault,
 } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -64,7 +64,7 @@ export interface AppDeps {
 export interface RouteContext {
   readonly deps: AppDeps;
   /** `onRequest` hook: turns the bearer token into `request.principal`, or answers 401. */
-  readonly authenticate: onRequestAsyncHookHandler;
+  readonly authenticate: onRequestHookHandler;
   /** The same, callable from a hook that makes authentication optional. */
   readonly authenticateRequest: (request: FastifyRequest) => Promise<void>;
   /** Route `config` that applies the authentication rate limit. */

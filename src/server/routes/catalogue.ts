@@ -20,15 +20,17 @@ export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
   const tags = ['catalogue'];
   // The view hands out the same frozen page or description while the catalogue is unchanged: its
   // bytes, made by the route's own response serialiser, are kept beside it and go once per change.
+  // When the page or description is kept and the principal's access needs no database read, the
+  // handler answers without a promise (listKept, getKept); otherwise it awaits the same steps.
   const serialised = new WeakMap<object, Buffer>();
-  const sendShared = (reply: FastifyReply, view: object): FastifyReply => {
+  const sendShared = (reply: FastifyReply, view: object): void => {
     let body = serialised.get(view);
     if (body === undefined) {
       const text = reply.serialize(view);
       body = typeof text === 'string' ? Buffer.from(text) : Buffer.from(new Uint8Array(text));
       serialised.set(view, body);
     }
-    return reply.type('application/json; charset=utf-8').send(body);
+    reply.type('application/json; charset=utf-8').send(body);
   };
 
   app.get(
@@ -43,11 +45,19 @@ export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
         response: responses({ 200: Page(DatasetSummary) }),
       },
     },
-    async (request, reply) =>
-      sendShared(
-        reply,
-        await catalogue.list(principalOf(request), request.query, request.generations?.catalogue),
-      ),
+    (request, reply) => {
+      const principal = principalOf(request);
+      const generation = request.generations?.catalogue;
+      const kept =
+        generation === undefined ? undefined : catalogue.listKept(principal, request.query, generation);
+      if (kept !== undefined) {
+        sendShared(reply, kept);
+        return;
+      }
+      return catalogue.list(principal, request.query, generation).then((page) => {
+        sendShared(reply, page);
+      });
+    },
   );
 
   app.get(
@@ -62,11 +72,19 @@ export const catalogueRoutes: RouteModule = (app, { deps, authenticate }) => {
         response: responses({ 200: DatasetDetail }),
       },
     },
-    async (request, reply) =>
-      sendShared(
-        reply,
-        await catalogue.get(principalOf(request), request.params.name, request.generations?.catalogue),
-      ),
+    (request, reply) => {
+      const principal = principalOf(request);
+      const { name } = request.params;
+      const generation = request.generations?.catalogue;
+      const kept = generation === undefined ? undefined : catalogue.getKept(principal, name, generation);
+      if (kept !== undefined) {
+        sendShared(reply, kept);
+        return;
+      }
+      return catalogue.get(principal, name, generation).then((view) => {
+        sendShared(reply, view);
+      });
+    },
   );
 
   app.get(
