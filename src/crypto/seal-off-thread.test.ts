@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAll } from '../core/index.js';
 import { REQUIRE_SERVICES } from '../../test/support/services.js';
 import { createResealStream, createSealStream, parseSealedHeader } from './index.js';
@@ -10,7 +10,26 @@ import { TEST_IDENTITY, keyResolver, newDatasetKey, openBytes, pieces, sealBytes
 
 const datasetKey = newDatasetKey();
 const resolveKey = keyResolver({ [TEST_IDENTITY.keyId]: datasetKey });
-const binding = sealBinding();
+/** The addon whether or not HDH_SEAL_NATIVE=0 is set for this run (the tests below force it on). */
+function addonBinding(): ReturnType<typeof sealBinding> {
+  const before = process.env['HDH_SEAL_NATIVE'];
+  process.env['HDH_SEAL_NATIVE'] = '1';
+  try {
+    return sealBinding();
+  } finally {
+    restoreNative(before);
+  }
+}
+
+function restoreNative(before: string | undefined): void {
+  if (before === undefined) {
+    delete process.env['HDH_SEAL_NATIVE'];
+  } else {
+    process.env['HDH_SEAL_NATIVE'] = before;
+  }
+}
+
+const binding = addonBinding();
 const offThread = binding?.sealerUpdateAsync !== undefined;
 if (!offThread) {
   if (REQUIRE_SERVICES) {
@@ -33,15 +52,18 @@ async function resealOnJs(sealed: Buffer, plain: Buffer): Promise<Buffer> {
     Readable.from(pieces(plain, 50_000, 5)).pipe(s.stream);
     return await readAll(s.stream);
   } finally {
-    if (before === undefined) {
-      delete process.env['HDH_SEAL_NATIVE'];
-    } else {
-      process.env['HDH_SEAL_NATIVE'] = before;
-    }
+    restoreNative(before);
   }
 }
 
 describe.skipIf(!offThread)('sealing on the thread pool (offThread)', () => {
+  let before: string | undefined;
+  beforeAll(() => {
+    before = process.env['HDH_SEAL_NATIVE'];
+    process.env['HDH_SEAL_NATIVE'] = '1';
+  });
+  afterAll(() => restoreNative(before));
+
   it('writes the bytes and digests of the node:crypto path, with pieces above and below the hand-off size', async () => {
     const chunk = 256 * 1024;
     for (const size of [0, 1, 65_535, 65_536, chunk - 1, chunk, chunk + 1, 3 * chunk + 5, 5_000_003]) {
@@ -57,6 +79,23 @@ describe.skipIf(!offThread)('sealing on the thread pool (offThread)', () => {
         const opened = await openBytes(off.sealed, { resolveKey, expectedObjectId: TEST_IDENTITY.objectId });
         expect(opened.plain.equals(plain)).toBe(true);
       }
+    }
+  });
+
+  it('hands a large input buffer to the pool: its sealed bytes come after write() returns', async () => {
+    const plain = randomBytes(1024 * 1024);
+    for (const off of [true, false]) {
+      const s = createSealStream({ ...TEST_IDENTITY, datasetKey, offThread: off });
+      s.stream.write(plain);
+      // The event-loop path has pushed the sealed megabyte by now; the pool has not finished yet.
+      if (off) {
+        expect(s.stream.readableLength).toBeLessThan(plain.length);
+      } else {
+        expect(s.stream.readableLength).toBeGreaterThan(plain.length);
+      }
+      s.stream.end();
+      const sealed = await readAll(s.stream);
+      expect((await resealOnJs(sealed, plain)).equals(sealed)).toBe(true);
     }
   });
 
