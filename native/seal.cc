@@ -9,6 +9,7 @@
 
 #include "napi-util.h"
 #include "pipe.h"
+#include "update-async.h"
 #include "sealer.h"
 
 namespace hdh {
@@ -186,6 +187,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"sealerCreate", nullptr, Create, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sealerUpdate", nullptr, Update, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sealerUpdateAsync", nullptr, UpdateAsync, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sealerFinal", nullptr, Final, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sealerDispose", nullptr, Dispose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sealerPipe", nullptr, Pipe, nullptr, nullptr, nullptr, napi_default, nullptr},

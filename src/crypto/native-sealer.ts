@@ -89,6 +89,41 @@ export class NativeBodySealer {
     }
   }
 
+  /** Whether {@link updateOffThread} can run (an addon built before it existed cannot). */
+  get offThread(): boolean {
+    return this.#binding.sealerUpdateAsync !== undefined;
+  }
+
+  /**
+   * Seals `plain` on libuv's thread pool, each `pieceBytes` of it into an output buffer of its own;
+   * `done` gets them in order. One call at a time: the next only after `done`.
+   */
+  updateOffThread(
+    plain: Uint8Array,
+    pieceBytes: number,
+    done: (err: Error | null, outs: Buffer[]) => void,
+  ): void {
+    const outs: Buffer[] = [];
+    let inChunk = this.#inChunk;
+    let expected = 0;
+    for (let at = 0; at < plain.length; at += pieceBytes) {
+      const take = Math.min(pieceBytes, plain.length - at);
+      const room = take + TAG_BYTES * Math.floor((inChunk + take) / this.#chunkSize);
+      outs.push(Buffer.allocUnsafe(room));
+      expected += room;
+      inChunk = (inChunk + take) % this.#chunkSize;
+    }
+    this.#binding.sealerUpdateAsync!(this.#sealer, plain, outs, pieceBytes, (err, written) => {
+      if (err === null && written !== expected) {
+        err = new Error(`the native sealer wrote ${written} bytes where ${expected} were expected`);
+      }
+      if (err === null) {
+        this.#inChunk = inChunk;
+      }
+      done(err, outs);
+    });
+  }
+
   /** Closes the open chunk and writes the trailer into `out` at `offset`; the sealer is spent. */
   end(out: Uint8Array, offset: number): NativeSealEnd {
     const [written, plainSha256, sealedSha256] = this.#binding.sealerFinal(this.#sealer, out, offset);

@@ -18,6 +18,17 @@ export interface SealBinding {
     fastSha: boolean,
   ): object;
   sealerUpdate(sealer: object, plain: Uint8Array, out: Uint8Array, outOffset: number): number;
+  /**
+   * As sealerUpdate for each `pieceBytes` piece of `plain` into `outs[i]`, on libuv's thread pool;
+   * one call at a time per sealer. Absent from an addon built before it existed.
+   */
+  sealerUpdateAsync?(
+    sealer: object,
+    plain: Uint8Array,
+    outs: Uint8Array[],
+    pieceBytes: number,
+    done: (err: Error | null, written: number) => void,
+  ): void;
   sealerFinal(sealer: object, out: Uint8Array, outOffset: number): [number, Buffer, Buffer | null];
   sealerDispose(sealer: object): void;
   /**

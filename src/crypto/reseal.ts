@@ -28,6 +28,8 @@ export interface ResealParams {
   readonly dataClass: string;
   /** Whether to compute the SHA-256 of the sealed bytes (default true). */
   readonly hashSealed?: boolean;
+  /** As the seal stream's `offThread` (seal-stream.ts). */
+  readonly offThread?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -60,6 +62,7 @@ export async function createResealStream(params: ResealParams): Promise<SealStre
       datasetKey,
       chunkSize: record.chunkSize,
       ...(params.hashSealed !== undefined ? { hashSealed: params.hashSealed } : {}),
+      ...(params.offThread !== undefined ? { offThread: params.offThread } : {}),
       ...(params.signal !== undefined ? { signal: params.signal } : {}),
     },
     { header: record.bytes, headerHash: createHash('sha256').update(record.bytes).digest(), dataKey },

@@ -26,8 +26,17 @@ export interface SealParams extends SealIdentity {
    * the plaintext hash; turn it off when nothing will compare the sealed bytes later.
    */
   readonly hashSealed?: boolean;
+  /**
+   * Seal large input buffers on libuv's thread pool (native addon only; default false), so that
+   * several objects sealed at once use every core rather than the event loop's one. The bytes are
+   * the same; each input buffer costs a hand-off to the pool and back.
+   */
+  readonly offThread?: boolean;
   readonly signal?: AbortSignal;
 }
+
+/** Input buffers smaller than this are sealed on the event loop: the hand-off would cost more. */
+const OFF_THREAD_MIN_BYTES = 64 * 1024;
 
 export interface SealResult {
   readonly objectId: string;
@@ -80,6 +89,7 @@ class SealTransform extends Transform {
   readonly #outcome: Settleable<SealResult>;
   /** Set when the native addon seals; the JS fields below are then unused. */
   readonly #native: NativeBodySealer | undefined;
+  readonly #offThread: boolean;
   readonly #records: RecordCrypto | undefined;
   readonly #plainHash: Hash = createHash('sha256');
   readonly #sealedHash: Hash | undefined;
@@ -103,6 +113,7 @@ class SealTransform extends Transform {
     const hashSealed = params.hashSealed !== false;
     const keys = given ?? createSealKeys(params, params.datasetKey, chunkSize);
     this.#native = nativeBodySealer(keys, chunkSize, hashSealed);
+    this.#offThread = params.offThread === true && this.#native?.offThread === true;
     if (this.#native === undefined) {
       this.#sealedHash = hashSealed ? createHash('sha256') : undefined;
       this.#records = new RecordCrypto(keys.dataKey, keys.headerHash);
@@ -119,6 +130,10 @@ class SealTransform extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       if (this.#native !== undefined) {
+        if (this.#offThread && chunk.length >= OFF_THREAD_MIN_BYTES) {
+          this.#sealOffThread(this.#native, chunk, callback);
+          return;
+        }
         this.#sealNative(this.#native, chunk);
         callback();
         return;
@@ -159,6 +174,27 @@ class SealTransform extends Transform {
       }
     }
     this.#plainSize += chunk.length;
+  }
+
+  /** As {@link #sealNative}, on the thread pool; the stream waits for it before the next chunk. */
+  #sealOffThread(native: NativeBodySealer, chunk: Buffer, callback: TransformCallback): void {
+    native.updateOffThread(chunk, CIPHER_SLICE_BYTES, (err, outs) => {
+      if (this.destroyed) {
+        return;
+      }
+      if (err !== null) {
+        callback(toHdhError(err));
+        return;
+      }
+      for (const out of outs) {
+        this.#sealedSize += out.length;
+        if (out.length > 0) {
+          this.push(out);
+        }
+      }
+      this.#plainSize += chunk.length;
+      callback();
+    });
   }
 
   #flushNative(native: NativeBodySealer): void {

@@ -14,7 +14,13 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreErrors, isHdhError, toHdhError } from '../core/index.js';
-import type { CompletedPart, MultipartStore, ObjectInfo, ObjectStore } from '../storage/index.js';
+import {
+  readChunks,
+  type CompletedPart,
+  type MultipartStore,
+  type ObjectInfo,
+  type ObjectStore,
+} from '../storage/index.js';
 import { cutParts, peekBody, readableOf } from './body.js';
 import { MigrationErrors } from './errors.js';
 import {
@@ -248,8 +254,10 @@ async function runChain(
     // The consumer's own error (e.g. a part that differs from the one sent before) is the one to
     // report, not the premature close it causes upstream, which may reach the pipeline first.
     let consumeError: unknown;
-    await pipeline(readableOf(plain), session.stream, async (sealed: AsyncIterable<Buffer>) => {
+    await pipeline(readableOf(plain), session.stream, async () => {
       try {
+        // Chunk by chunk as sealed: the stream's own iterator would join what waits into new buffers.
+        const sealed = readChunks(session.stream) as AsyncIterable<Buffer>;
         await consume(sealed, { keyId: session.keyId });
       } catch (err) {
         consumeError = err;

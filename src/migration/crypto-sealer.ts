@@ -26,6 +26,11 @@ export interface DatasetKeySource {
 
 export interface CryptoSealerOptions {
   readonly keys: DatasetKeySource;
+  /**
+   * Seal streamed objects on libuv's thread pool (default true; `HDH_SEAL_OFF_THREAD=0` turns it
+   * off): a run copies several objects at once, and the event loop's one core would seal them all.
+   */
+  readonly offThread?: boolean;
 }
 
 function session(s: SealStream, keyId: string): SealSession {
@@ -53,6 +58,7 @@ export function sealedHeaderInfo(firstBytes: Uint8Array): SealedHeaderInfo | und
 
 export function createCryptoSealer(options: CryptoSealerOptions): MigrationSealer {
   const { keys } = options;
+  const offThread = options.offThread ?? process.env['HDH_SEAL_OFF_THREAD'] !== '0';
   // Buffer sealers by key id: each derives its dataset key's sealing keys once. Used only while
   // `keys.current` still hands out the same key bytes (a shredded key fails there first).
   const bufferSealers = new Map<string, { key: Buffer; sealer: BufferSealer }>();
@@ -96,6 +102,7 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
           header: resumeHeader,
           resolveKey: (keyId) => keys.resolve(keyId, signal ? { signal } : {}),
           ...identity,
+          offThread,
           ...(signal ? { signal } : {}),
         });
         return session(s, parseSealedHeader(resumeHeader).keyId);
@@ -105,6 +112,7 @@ export function createCryptoSealer(options: CryptoSealerOptions): MigrationSeale
         ...identity,
         keyId: current.keyId,
         datasetKey: current.key,
+        offThread,
         ...(signal ? { signal } : {}),
       });
       return session(s, current.keyId);

@@ -65,6 +65,7 @@ export { checkRange, resolveRange, type ResolvedRange } from './common/ranges.js
 export { fitPartSize, growingPartSizes, DEFAULT_PART_BYTES, type PartLimits } from './common/part-size.js';
 export { md5FromEtag } from './common/digests.js';
 export { guardStream, meteredBody, chunkBody, type BodyPart, type MeterOptions } from './common/bodies.js';
+export { readChunks } from './common/read-chunks.js';
 
 export {
   SealedStore,

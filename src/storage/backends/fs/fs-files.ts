@@ -14,6 +14,12 @@ import type { FsLayout } from './fs-layout.js';
 
 /** Bytes gathered before a write. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Bytes written after which a large file's writeback is started (an fdatasync not waited for):
+ * the disk then writes while the copy goes on, and the fsync before the rename only waits for the
+ * rest, not for the whole file (many large objects copied at once otherwise all wait at their end).
+ */
+const EARLY_WRITEBACK_BYTES = 32 * 1024 * 1024;
 /** Temporary files older than this are leftovers of crashed writes. */
 const STALE_TEMP_MS = 24 * 3600 * 1000;
 
@@ -46,20 +52,36 @@ export class FsFiles {
     signal?: AbortSignal,
   ): Promise<TempFile> {
     return this.writeTempWith(async (handle) => {
-      // Small chunks are gathered and written together: one system call per MiB, without copying.
-      let batch: Uint8Array[] = [];
-      let batchBytes = 0;
-      for await (const chunk of chunks) {
-        throwIfAborted(signal, 'write');
-        batch.push(chunk);
-        batchBytes += chunk.length;
-        if (batchBytes >= WRITE_BATCH_BYTES) {
-          await writeAll(handle, batch, batchBytes);
-          batch = [];
-          batchBytes = 0;
+      let writeback: Promise<unknown> | undefined;
+      try {
+        // Small chunks are gathered and written together: one system call per MiB, without copying.
+        let batch: Uint8Array[] = [];
+        let batchBytes = 0;
+        let sinceWriteback = 0;
+        for await (const chunk of chunks) {
+          throwIfAborted(signal, 'write');
+          batch.push(chunk);
+          batchBytes += chunk.length;
+          if (batchBytes >= WRITE_BATCH_BYTES) {
+            await writeAll(handle, batch, batchBytes);
+            sinceWriteback += batchBytes;
+            batch = [];
+            batchBytes = 0;
+            if (sinceWriteback >= EARLY_WRITEBACK_BYTES) {
+              // One at a time; its outcome is awaited below (the fsync that counts comes after it).
+              await writeback;
+              writeback = handle.datasync();
+              sinceWriteback = 0;
+            }
+          }
         }
+        await writeAll(handle, batch, batchBytes);
+        await writeback;
+      } catch (err) {
+        // The handle is closed on failure: not while an early writeback still runs on it.
+        await writeback?.catch(() => undefined);
+        throw err;
       }
-      await writeAll(handle, batch, batchBytes);
     });
   }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { onSealPath } from '../../../crypto/testing.js';
 import { SealedStore } from '../../sealed/index.js';
 import { errorCode, runConformance } from '../../testing/conformance.js';
 import { heapGrowthWhileIterating } from '../../testing/heap.js';
-import { MiB, randomBody } from '../../testing/test-bodies.js';
+import { MiB, abortingBody, randomBody } from '../../testing/test-bodies.js';
 import { writeSidecar } from './fs-sidecar.js';
 import { FS_STORE_DIR, FsStore } from './index.js';
 
@@ -128,6 +128,24 @@ describe('fs store', () => {
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(recent)).toBe(true);
     await rm(recent);
+  });
+
+  it('writes a large object whose writeback starts early, and leaves nothing when such a write fails', async () => {
+    // 72 MiB: two writebacks start during the write (one every 32 MiB), then the final fsync.
+    const { body, sha256 } = randomBody(72 * MiB);
+    const info = await store.put('large/obj', body, { size: 72 * MiB });
+    expect(info.size).toBe(72 * MiB);
+    const read = await readAll(await store.get('large/obj'));
+    expect(createHash('sha256').update(read).digest('hex')).toBe(sha256());
+    const tmp = join(dir, FS_STORE_DIR, 'tmp');
+    const before = await readdir(tmp);
+    const controller = new AbortController();
+    const failed = store.put('large/aborted', abortingBody(controller, 40 * MiB, 8 * MiB, MiB), {
+      signal: controller.signal,
+    });
+    expect(await errorCode(failed)).toBe('OPERATION_ABORTED');
+    expect(await store.head('large/aborted')).toBeUndefined();
+    expect(await readdir(tmp)).toEqual(before);
   });
 
   it('keeps the old object and its metadata when a put dies between sidecar and rename', async () => {
