@@ -51,8 +51,13 @@ import {
 import { startChild } from '../src/migration/testing/spawn.js';
 
 // As `hdh` (bin/hdh.js) starts: fsyncs of concurrent small writes run on libuv's thread pool (4
-// threads by default) and would queue behind each other. Read when the pool starts (first fs call).
-process.env['UV_THREADPOOL_SIZE'] ??= '32';
+// threads by default) and would queue behind each other. The pool reads this when it starts, which
+// tsx's loader makes happen before this module runs: the npm script sets it, this only warns.
+if (process.env['UV_THREADPOOL_SIZE'] === undefined) {
+  console.warn(
+    'UV_THREADPOOL_SIZE is not set: libuv runs 4 threads, not the 32 of `hdh` (use npm run bench:migrate)',
+  );
+}
 
 const MIB = 1024 ** 2;
 const small = process.argv.includes('--small') || process.env['HDH_BENCH_SMALL'] === '1';
