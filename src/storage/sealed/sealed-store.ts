@@ -178,6 +178,10 @@ export class SealedStore {
       throw bodyError(err, what);
     }
     try {
+      // A regular file's size is known: a file too large for the store is refused before any write
+      // (and one that changes size meanwhile, after it, as the written size no longer matches).
+      const stat = await source.stat();
+      const sealedSize = stat.isFile() ? sealedSizeFor(stat.size, params) : undefined;
       let seal: SealResult | undefined;
       const stored = await store.putWritten(
         key,
@@ -192,6 +196,7 @@ export class SealedStore {
           }
         },
         {
+          ...(sealedSize !== undefined ? { size: sealedSize } : {}),
           ...(options.metadata ? { metadata: options.metadata } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         },
