@@ -355,6 +355,9 @@ describe('fs store on a full disk', () => {
 
   it('fails a file sealed file to file with STORAGE_DISK_FULL too, leaving nothing', async (context) => {
     if (full === undefined) {
+      console.warn(
+        '[skip] fs full-disk test (sealed file): cannot mount a small tmpfs here (needs root on Linux)',
+      );
       context.skip();
       return;
     }
