@@ -30,12 +30,35 @@ inline bool GetBytes(napi_env env, napi_value value, uint8_t** data, size_t* len
   return true;
 }
 
+/** A Uint8Array to write into and an offset inside it (0 ≤ offset ≤ length). */
+inline bool GetOutput(napi_env env, napi_value buffer, napi_value offset, uint8_t** data, size_t* length,
+                      size_t* at) {
+  double value = -1;
+  if (!GetBytes(env, buffer, data, length) || napi_get_value_double(env, offset, &value) != napi_ok ||
+      !(value >= 0) || value > static_cast<double>(*length)) {
+    return false;
+  }
+  *at = static_cast<size_t>(value);
+  return true;
+}
+
 /** The sealer behind an external, or nullptr when it is wiped or a file pipe owns it. */
 inline Sealer* GetSealer(napi_env env, napi_value value) {
   void* data = nullptr;
   if (napi_get_value_external(env, value, &data) != napi_ok || data == nullptr) return nullptr;
   Sealer* s = static_cast<Sealer*>(data);
   return s->cipher == nullptr || s->piping ? nullptr : s;
+}
+
+/**
+ * Reads all N arguments of a call whose first is a sealer: that sealer, or nullptr when fewer
+ * arguments came or the sealer is wiped or busy (GetSealer).
+ */
+template <size_t N>
+inline Sealer* SealerCall(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+  size_t argc = N;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < N) return nullptr;
+  return GetSealer(env, argv[0]);
 }
 
 /** The sealer a call's first argument holds, in whatever state (nullptr when it holds none). */

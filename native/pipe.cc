@@ -143,10 +143,8 @@ void Complete(napi_env env, napi_status status, void* data) {
 // chunk's tag and the trailer stay for sealerFinal. Rejects with the errno's code (ENOSPC, EIO…)
 // and the failing syscall, or ECANCELED after sealerCancel/sealerDispose.
 napi_value Pipe(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Sealer* s = argc >= 4 ? GetSealer(env, argv[0]) : nullptr;
+  Sealer* s = SealerCall(env, info, argv);
   int32_t src = -1, dst = -1;
   double bufferBytes = 0;
   if (s == nullptr || s->finished || napi_get_value_int32(env, argv[1], &src) != napi_ok || src < 0 ||

@@ -76,19 +76,14 @@ napi_value Create(napi_env env, napi_callback_info info) {
 // of `plain`, with the tag of every chunk it completes in place. The caller sizes `out` with
 // SealRoom's rule; a chunk is closed as soon as it is full, as the JS stream does.
 napi_value Update(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Sealer* s = argc >= 4 ? GetSealer(env, argv[0]) : nullptr;
+  Sealer* s = SealerCall(env, info, argv);
   uint8_t *plain, *out;
-  size_t plainLength, outLength;
-  double offset = -1;
+  size_t plainLength, outLength, at;
   if (s == nullptr || s->finished || !GetBytes(env, argv[1], &plain, &plainLength) ||
-      !GetBytes(env, argv[2], &out, &outLength) || napi_get_value_double(env, argv[3], &offset) != napi_ok ||
-      !(offset >= 0) || offset > static_cast<double>(outLength)) {
+      !GetOutput(env, argv[2], argv[3], &out, &outLength, &at)) {
     return Throw(env, "sealerUpdate: bad arguments, or the sealer is finished or busy");
   }
-  size_t at = static_cast<size_t>(offset);
   if (outLength - at < SealRoom(s, plainLength)) {
     return Throw(env, "sealerUpdate: output buffer too small");
   }
@@ -103,19 +98,13 @@ napi_value Update(napi_env env, napi_callback_info info) {
 // last partial chunk, if any, then the trailer record (plaintext size ‖ plaintext SHA-256, sealed
 // as the final record). The sealer's key is wiped.
 napi_value Final(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Sealer* s = argc >= 3 ? GetSealer(env, argv[0]) : nullptr;
+  Sealer* s = SealerCall(env, info, argv);
   uint8_t* out;
-  size_t outLength;
-  double offset = -1;
-  if (s == nullptr || s->finished || !GetBytes(env, argv[1], &out, &outLength) ||
-      napi_get_value_double(env, argv[2], &offset) != napi_ok || !(offset >= 0) ||
-      offset > static_cast<double>(outLength)) {
+  size_t outLength, at;
+  if (s == nullptr || s->finished || !GetOutput(env, argv[1], argv[2], &out, &outLength, &at)) {
     return Throw(env, "sealerFinal: bad arguments, or the sealer is finished or busy");
   }
-  size_t at = static_cast<size_t>(offset);
   size_t need = (s->inChunk > 0 ? kTagBytes : 0) + kTrailerPlainBytes + kTagBytes;
   if (outLength - at < need) return Throw(env, "sealerFinal: output buffer too small");
   size_t start = at;

@@ -81,10 +81,8 @@ void Complete(napi_env env, napi_status status, void* data) {
 // The sealer is the pool thread's meanwhile (`piping`): the synchronous calls refuse it, and
 // sealerDispose defers the wipe to the end of the work.
 napi_value UpdateAsync(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Sealer* s = argc >= 5 ? GetSealer(env, argv[0]) : nullptr;
+  Sealer* s = SealerCall(env, info, argv);
   uint8_t* plain;
   size_t plainLength;
   double pieceBytes = 0;

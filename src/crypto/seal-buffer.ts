@@ -84,18 +84,15 @@ function sealBuffer(
     const trailer = records.cipher(chunks, true);
     at += trailer.update(encodeTrailer(plain.length, plainSha256)).copy(out, at);
     trailer.final();
-    at += trailer.getAuthTag().copy(out, at);
-    return {
-      sealed: out,
-      result: {
-        objectId: identity.objectId,
-        keyId,
-        plainSize: plain.length,
-        plainSha256: plainSha256.toString('hex'),
-        sealedSize: at,
-        sealedSha256: createHash('sha256').update(out).digest('hex'),
-      },
-    };
+    trailer.getAuthTag().copy(out, at);
+    return sealedBuffer(
+      out,
+      keyId,
+      identity,
+      plain.length,
+      plainSha256,
+      createHash('sha256').update(out).digest(),
+    );
   } finally {
     records.dispose();
   }
@@ -115,19 +112,30 @@ function sealNative(
     let at = keys.header.copy(out, 0);
     at += native.update(plain, out, at);
     const end = native.end(out, at);
-    at += end.written;
-    return {
-      sealed: out,
-      result: {
-        objectId: identity.objectId,
-        keyId,
-        plainSize: plain.length,
-        plainSha256: end.plainSha256.toString('hex'),
-        sealedSize: at,
-        sealedSha256: end.sealedSha256!.toString('hex'),
-      },
-    };
+    return sealedBuffer(out, keyId, identity, plain.length, end.plainSha256, end.sealedSha256!);
   } finally {
     native.dispose();
   }
+}
+
+/** `out` is exactly the sealed object (allocated at its sealed size). */
+function sealedBuffer(
+  out: Buffer,
+  keyId: string,
+  identity: BufferIdentity,
+  plainSize: number,
+  plainSha256: Buffer,
+  sealedSha256: Buffer,
+): SealedBuffer {
+  return {
+    sealed: out,
+    result: {
+      objectId: identity.objectId,
+      keyId,
+      plainSize,
+      plainSha256: plainSha256.toString('hex'),
+      sealedSize: out.length,
+      sealedSha256: sealedSha256.toString('hex'),
+    },
+  };
 }
