@@ -348,8 +348,8 @@ export class AuthService {
     return { sessionsRevoked: revoked };
   }
 
-  /** Turns a bearer token into the principal it stands for, checking it against the database. */
   /**
+   * Turns a bearer token into the principal it stands for, checking it against the database.
    * `accessGeneration`, read from the database before this call (db/generations.ts), lets the session's
    * row be reused while nothing it depends on has changed; every check still runs on every call.
    */
